@@ -1,0 +1,51 @@
+/**
+ * Builds the real express app on a fresh store: the embedded engine in a new temporary directory,
+ * or, when MONGODB_URI is set, a fresh database with a random name on that server.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { Express } from 'express';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase } from '../../src/store/open.js';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import type { Database } from '../../src/store/database.js';
+
+export interface TestApp {
+  app: Express;
+  db: Database;
+  config: Config;
+  /** FHIR base path to use with supertest, e.g. '/fhir' */
+  base: string;
+  close(): Promise<void>;
+}
+
+export const TEST_ORIGIN = 'http://localhost:8080';
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fhir-test-'));
+  const mongoUri = process.env.MONGODB_URI;
+  const config = loadConfig({
+    PORT: '8080',
+    FHIR_BASE_URL: `${TEST_ORIGIN}/fhir`,
+    FHIR_DATA_DIR: dir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(mongoUri ? { MONGODB_URI: mongoUri, MONGODB_DB: `t_${crypto.randomBytes(6).toString('hex')}` } : {}),
+    ...env,
+  });
+  const logger = createLogger(config);
+  const db = await openDatabase(config, logger);
+  const { app } = await createApp({ config, db, logger });
+  return {
+    app,
+    db,
+    config,
+    base: '/fhir',
+    async close() {
+      await db.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
