@@ -1,0 +1,64 @@
+/**
+ * Builds the express app from its parts. No I/O happens at import time; createApp prepares what the
+ * app needs (the validator) and returns it ready to listen.
+ */
+import express, { type Express } from 'express';
+import { createRequire } from 'node:module';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Database } from './store/database.js';
+import { ResourceStore } from './store/resource-store.js';
+import { createRouter, type Router } from './resources/router.js';
+import { createBundleProcessor } from './resources/bundle.js';
+import { buildCapabilityStatement } from './resources/capabilities.js';
+import { fhirHttpRouter } from './fhir/http.js';
+import { fhirErrorHandler } from './fhir/error-handler.js';
+import { notFound } from './fhir/errors.js';
+import { loadValidator } from './fhir/validator.js';
+import { requestLog } from './request-log.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../package.json') as { name: string; version: string };
+
+export interface AppParts {
+  config: Config;
+  db: Database;
+  logger: Logger;
+}
+
+export async function createApp({ config, db, logger }: AppParts): Promise<{ app: Express; store: ResourceStore }> {
+  await loadValidator();
+  const store = new ResourceStore(db);
+  const startedAt = new Date().toISOString();
+  const capability = buildCapabilityStatement({
+    baseUrl: config.baseUrl,
+    supportsTransactions: db.supportsTransactions,
+    software: { name: pkg.name, version: pkg.version },
+    startedAt,
+  });
+  let route: Router;
+  const processBundle = createBundleProcessor({ store, baseUrl: config.baseUrl, route: () => route });
+  route = createRouter({ store, baseUrl: config.baseUrl, capabilityStatement: () => capability, processBundle });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestLog(logger));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.ping();
+      res.json({ status: 'ready', engine: db.engine });
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  app.use('/fhir', fhirHttpRouter({ route, baseUrl: config.baseUrl, maxBody: config.maxBody }));
+  app.use((req, _res, next) => next(notFound(`Nothing at ${req.method} ${req.path}; the FHIR base is /fhir`)));
+  app.use(fhirErrorHandler(logger, config.maxBody));
+  return { app, store };
+}

@@ -1,0 +1,170 @@
+/**
+ * The express side of the FHIR API: turns an HTTP request into a FhirRequest (path, query, headers,
+ * body by content type), passes the access decision, dispatches it, and writes the FhirResponse
+ * (ETag, Last-Modified, Location, Prefer, _summary/_elements, _pretty, Binary bytes).
+ */
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { FhirError, badRequest } from './errors.js';
+import { FHIR_JSON, bodyKind, mediaType, negotiateResponse, requireAcceptable, type ResponseFormat } from './negotiation.js';
+import { parsePrefer } from './prefer.js';
+import { applyElements, applySummary, parseElements, parseSummary } from './subsetting.js';
+import { binaryBytes } from '../resources/binary.js';
+import type { FhirRequest, FhirResponse, QueryPairs } from '../resources/interaction.js';
+import type { Router } from '../resources/router.js';
+import { OPEN_ACCESS, authorize } from '../auth/access.js';
+
+export interface FhirHttpDeps {
+  route: Router;
+  baseUrl: string;
+  maxBody: number;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
+  const router = express.Router();
+  const raw = express.raw({ type: () => true, limit: deps.maxBody });
+  router.use((req, res, next) => (BODY_METHODS.has(req.method) ? raw(req, res, next) : next()));
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const query = queryPairs(req.originalUrl);
+      const format = negotiateResponse(first(query, '_format'), req.get('accept'));
+      const segments = pathSegments(req.path);
+      const binaryRead = segments[0] === 'Binary' && segments.length >= 2 && (req.method === 'GET' || req.method === 'HEAD');
+      if (!binaryRead) requireAcceptable(format, req.get('accept'));
+      const pretty = first(query, '_pretty');
+      if (pretty !== undefined && pretty !== 'true' && pretty !== 'false') throw badRequest(`_pretty must be true or false, not '${pretty}'`, ['_pretty']);
+      const summary = parseSummary(first(query, '_summary'));
+      const elements = parseElements(first(query, '_elements'));
+      const prefer = parsePrefer(req.get('prefer'));
+      const fhirReq: FhirRequest = {
+        method: req.method,
+        segments,
+        query,
+        headers: {
+          ifMatch: req.get('if-match'),
+          ifNoneMatch: req.get('if-none-match'),
+          ifModifiedSince: req.get('if-modified-since'),
+          ifNoneExist: req.get('if-none-exist'),
+          contentType: req.get('content-type'),
+          securityContext: req.get('x-security-context'),
+        },
+        prefer: prefer.return,
+      };
+      readBody(req, fhirReq, segments);
+      authorize(OPEN_ACCESS, fhirReq);
+      const response = await deps.route(fhirReq);
+      writeResponse(res, req, response, { format, pretty: pretty === 'true', summary, elements, prefer: prefer.return, baseUrl: deps.baseUrl });
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+function first(query: QueryPairs, name: string): string | undefined {
+  for (const [k, v] of query) if (k === name) return v;
+  return undefined;
+}
+
+function queryPairs(url: string): QueryPairs {
+  const q = url.indexOf('?');
+  if (q < 0) return [];
+  const pairs: Array<[string, string]> = [];
+  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) pairs.push([k, v]);
+  return pairs;
+}
+
+function pathSegments(path: string): string[] {
+  try {
+    return path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  } catch {
+    throw badRequest('The request path is not validly percent-encoded');
+  }
+}
+
+function readBody(req: Request, fhirReq: FhirRequest, segments: string[]): void {
+  if (!BODY_METHODS.has(req.method)) return;
+  const buf = Buffer.isBuffer(req.body) ? (req.body as Buffer) : Buffer.alloc(0);
+  const contentType = req.get('content-type');
+  const binaryWrite = segments[0] === 'Binary' && segments.length <= 2 && req.method !== 'PATCH';
+  const kind = bodyKind(contentType, binaryWrite);
+  if (kind === 'raw') {
+    fhirReq.raw = { contentType: mediaType(contentType) ?? 'application/octet-stream', data: buf };
+    return;
+  }
+  if (kind === 'form') throw new FhirError(415, 'not-supported', 'application/x-www-form-urlencoded bodies are only for _search, which this server does not support yet');
+  if (req.method === 'PATCH' && kind !== 'json-patch') {
+    throw new FhirError(415, 'not-supported', 'PATCH takes a JSON Patch document (Content-Type: application/json-patch+json)');
+  }
+  if (req.method !== 'PATCH' && kind === 'json-patch') {
+    throw new FhirError(415, 'not-supported', `application/json-patch+json is only for PATCH, not ${req.method}`);
+  }
+  if (buf.length === 0) return;
+  const text = buf.toString('utf8');
+  try {
+    fhirReq.body = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+interface WriteOptions {
+  format: ResponseFormat;
+  pretty: boolean;
+  summary: ReturnType<typeof parseSummary>;
+  elements: string[] | undefined;
+  prefer: FhirRequest['prefer'];
+  baseUrl: string;
+}
+
+function writeResponse(res: Response, req: Request, r: FhirResponse, o: WriteOptions): void {
+  res.status(r.status);
+  if (r.version) {
+    res.setHeader('ETag', `W/"${r.version.versionId}"`);
+    res.setHeader('Last-Modified', new Date(r.version.lastUpdated).toUTCString());
+  }
+  if (r.location) {
+    res.setHeader(r.status === 201 ? 'Location' : 'Content-Location', `${o.baseUrl}/${r.location}`);
+  }
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+  if (r.status === 304 || r.resource === undefined) {
+    res.end();
+    return;
+  }
+  if (r.binary && o.format.rawAllowed && r.binary.contentType) {
+    res.setHeader('Content-Type', r.binary.contentType);
+    if (r.binary.securityContext?.reference) res.setHeader('X-Security-Context', r.binary.securityContext.reference);
+    res.end(req.method === 'HEAD' ? undefined : binaryBytes(r.binary));
+    return;
+  }
+  const isWrite = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+  let body: fhir4.Resource | undefined = r.resource;
+  if (isWrite && r.resource.resourceType !== 'Bundle' && r.resource.resourceType !== 'OperationOutcome' && r.status < 300) {
+    if (o.prefer === 'minimal') body = undefined;
+    else if (o.prefer === 'OperationOutcome') {
+      body = {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'information', code: 'informational', diagnostics: `${r.status === 201 ? 'Created' : 'Updated'} ${r.location ?? ''}`.trim() }],
+      } as fhir4.OperationOutcome;
+    }
+  }
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  if (o.summary || o.elements) body = subsetResource(body, o);
+  res.setHeader('Content-Type', `${o.format.type || FHIR_JSON}; charset=utf-8`);
+  const json = o.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
+  res.end(req.method === 'HEAD' ? undefined : json);
+}
+
+function subsetResource(resource: fhir4.Resource, o: WriteOptions): fhir4.Resource {
+  const one = (x: fhir4.Resource) => applyElements(applySummary(x, o.summary), o.elements);
+  if (resource.resourceType === 'OperationOutcome') return resource;
+  if (resource.resourceType === 'Bundle' && (resource as fhir4.Bundle).type === 'history') {
+    const b = resource as fhir4.Bundle;
+    return { ...b, entry: b.entry?.map((e) => (e.resource ? { ...e, resource: one(e.resource) } : e)) } as fhir4.Bundle;
+  }
+  return one(resource);
+}

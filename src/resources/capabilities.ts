@@ -1,0 +1,66 @@
+/**
+ * The CapabilityStatement (GET [base]/metadata), generated from what the router actually serves:
+ * the interactions listed here are the ones src/resources/router.ts dispatches.
+ */
+import { RESOURCE_TYPES, FHIR_VERSION } from '../fhir/definitions.js';
+import { OPERATIONS } from '../operations/index.js';
+
+export const TYPE_INTERACTIONS: fhir4.CapabilityStatementRestResourceInteraction['code'][] = [
+  'read',
+  'vread',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'history-type',
+  'create',
+];
+
+export interface CapabilityOptions {
+  baseUrl: string;
+  supportsTransactions: boolean;
+  software: { name: string; version: string };
+  startedAt: string;
+}
+
+export function buildCapabilityStatement(opts: CapabilityOptions): fhir4.CapabilityStatement {
+  const operations = [...OPERATIONS.values()];
+  const typeOps = operations
+    .filter((op) => op.definition.type || op.definition.instance)
+    .map((op) => ({ name: op.definition.code, definition: op.definition.url! }));
+  const resource: fhir4.CapabilityStatementRestResource[] = [...RESOURCE_TYPES].sort().map((type) => ({
+    type: type as fhir4.CapabilityStatementRestResource['type'],
+    profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: false,
+    conditionalRead: 'full-support',
+    conditionalUpdate: false,
+    conditionalDelete: 'not-supported',
+    referencePolicy: ['literal', 'local'],
+    ...(typeOps.length ? { operation: typeOps } : {}),
+  }));
+  const systemInteractions: fhir4.CapabilityStatementRestInteraction['code'][] = ['batch', 'history-system'];
+  if (opts.supportsTransactions) systemInteractions.unshift('transaction');
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: opts.startedAt,
+    publisher: 'fhir-server',
+    kind: 'instance',
+    software: opts.software,
+    implementation: { description: 'FHIR R4 server', url: opts.baseUrl },
+    fhirVersion: FHIR_VERSION as fhir4.CapabilityStatement['fhirVersion'],
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource,
+        interaction: systemInteractions.map((code) => ({ code })),
+      },
+    ],
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * HTTP-independent FHIR requests and responses. The express adapter (src/fhir/http.ts) and the
+ * Bundle processor both build a FhirRequest and dispatch it through the same router.
+ */
+import type { DbSession } from '../store/database.js';
+import type { StoredVersion } from '../store/resource-store.js';
+import type { ReturnPreference } from '../fhir/prefer.js';
+
+export type QueryPairs = ReadonlyArray<readonly [string, string]>;
+
+export interface FhirRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | string;
+  /** path below the FHIR base, split on '/' and decoded */
+  segments: string[];
+  /** query parameters in order, repeated ones repeated */
+  query: QueryPairs;
+  headers: {
+    ifMatch?: string;
+    ifNoneMatch?: string;
+    ifModifiedSince?: string;
+    ifNoneExist?: string;
+    contentType?: string;
+    /** X-Security-Context, for Binary */
+    securityContext?: string;
+  };
+  /** the parsed JSON body */
+  body?: unknown;
+  /** raw bytes of a non-FHIR body (Binary) */
+  raw?: { contentType: string; data: Buffer };
+  /** set for entries of a transaction Bundle */
+  session?: DbSession;
+  /** Prefer: return=... of the request (default representation) */
+  prefer?: ReturnPreference;
+  /** the id a transaction assigned in advance to a POST entry, so references to it resolve */
+  assignedId?: string;
+}
+
+export interface FhirResponse {
+  status: number;
+  resource?: fhir4.Resource;
+  /** the version written or read: gives ETag and Last-Modified */
+  version?: StoredVersion;
+  /** relative location of what was created/updated: Type/id/_history/v */
+  location?: string;
+  headers?: Record<string, string>;
+  /** a Binary read that may be answered with its raw bytes */
+  binary?: fhir4.Binary;
+}
+
+export function queryValue(query: QueryPairs, name: string): string | undefined {
+  for (const [k, v] of query) if (k === name) return v;
+  return undefined;
+}
+
+export function versionLocation(v: StoredVersion): string {
+  return `${v.type}/${v.id}/_history/${v.versionId}`;
+}

@@ -1,0 +1,131 @@
+/**
+ * Every example resource in ../shared/data/fhir-r4-examples/*.json (135 files, 124 types) and
+ * fhir-r4-examples/official/*.json (166 files, byte-for-byte from hl7.fhir.r4.examples@4.0.1) is
+ * POSTed to /fhir/{resourceType} without its id and must answer 201 with a Location
+ * `{Type}/{id}/_history/1`; the resource read back must deep-equal the posted one except `id` and the
+ * server-owned `meta.versionId` / `meta.lastUpdated`. Other meta (tag, profile, security, source)
+ * must be kept as posted.
+ *
+ * The server validates on write against the R4 JSON schema, so an example that is invalid per that
+ * schema is listed in KNOWN_INVALID with the reason, and must get 400 with an OperationOutcome.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type http from 'node:http';
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import {
+  FHIR_JSON,
+  closeServer,
+  dataDir,
+  diffPaths,
+  isInstant,
+  jsonParser,
+  listen,
+  parseLocation,
+  withoutServerFields,
+  type JsonObject,
+} from './lib.js';
+
+const EXAMPLES_DIR = path.join(dataDir, 'fhir-r4-examples');
+
+/**
+ * Examples that are not valid per the R4 (4.0.1) JSON schema, with the reason. Keys are paths
+ * relative to fhir-r4-examples/. Each must be rejected with 400 + OperationOutcome.
+ */
+const KNOWN_INVALID: Record<string, string> = {
+  'structuredefinition-example-composition.json':
+    'differential.element[2..4].type[0] carries "_profile" (extensions on the canonical ElementDefinition.type.profile); ' +
+    'the R4 JSON schema (fhir.schema.json 4.0) defines no "_profile" on ElementDefinition_Type and sets additionalProperties: false',
+};
+
+const files = [
+  ...fs
+    .readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort(),
+  ...fs
+    .readdirSync(path.join(EXAMPLES_DIR, 'official'))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => `official/${f}`),
+];
+
+describe('FHIR R4 examples: create and read back', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let server: http.Server;
+  let publicBase: string;
+
+  before(async () => {
+    t = await createTestApp();
+    server = await listen(t.app);
+    publicBase = t.config.baseUrl;
+  });
+
+  after(async () => {
+    await closeServer(server);
+    await t?.close();
+  });
+
+  it('the data set is complete (135 + 166 files) and every known exception exists', () => {
+    assert.equal(files.filter((f) => !f.startsWith('official/')).length, 135);
+    assert.equal(files.filter((f) => f.startsWith('official/')).length, 166);
+    for (const f of Object.keys(KNOWN_INVALID)) assert.ok(files.includes(f), `known exception ${f} is not in the data`);
+  });
+
+  for (const file of files) {
+    const invalidReason = KNOWN_INVALID[file];
+    const title = invalidReason ? `${file}: invalid per the R4 JSON schema -> 400 OperationOutcome` : `${file}: POST -> 201, read back equal`;
+    it(title, async () => {
+      const original = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as JsonObject;
+      const type = original.resourceType as string;
+      const posted: JsonObject = { ...original };
+      delete posted.id;
+
+      const res = await request(server)
+        .post(`${t.base}/${type}`)
+        .set('Content-Type', FHIR_JSON)
+        .set('Accept', FHIR_JSON)
+        .buffer(true)
+        .parse(jsonParser)
+        .send(JSON.stringify(posted));
+      const body = res.body as JsonObject;
+
+      if (invalidReason) {
+        assert.equal(res.status, 400, `POST ${t.base}/${type} (${file}, ${invalidReason}): expected 400, got ${res.status}`);
+        assert.equal(body?.resourceType, 'OperationOutcome', `expected an OperationOutcome, got ${JSON.stringify(body).slice(0, 300)}`);
+        const issues = (body.issue ?? []) as JsonObject[];
+        assert.ok(
+          issues.some((i) => i.severity === 'error' || i.severity === 'fatal'),
+          `OperationOutcome has no error issue: ${JSON.stringify(body).slice(0, 500)}`,
+        );
+        return;
+      }
+
+      assert.equal(res.status, 201, `POST ${t.base}/${type} (${file}): expected 201, got ${res.status}: ${JSON.stringify(body).slice(0, 1500)}`);
+      const location = res.headers.location;
+      const loc = parseLocation(location, publicBase);
+      assert.ok(loc, `Location ${JSON.stringify(location)} is not ${publicBase}/${type}/{id}/_history/{v}`);
+      assert.equal(loc.type, type);
+      assert.equal(loc.version, '1');
+      if (original.id !== undefined) assert.notEqual(loc.id, original.id, 'the server must assign its own id on create');
+
+      const got = await request(server).get(`${t.base}/${type}/${loc.id}`).set('Accept', FHIR_JSON).buffer(true).parse(jsonParser);
+      const actual = got.body as JsonObject;
+      assert.equal(got.status, 200, `GET ${t.base}/${type}/${loc.id}: expected 200, got ${got.status}: ${JSON.stringify(actual).slice(0, 500)}`);
+      assert.equal(actual.resourceType, type);
+      assert.equal(actual.id, loc.id);
+      const meta = (actual.meta ?? {}) as JsonObject;
+      assert.equal(meta.versionId, '1', 'meta.versionId');
+      assert.ok(isInstant(meta.lastUpdated), `meta.lastUpdated ${JSON.stringify(meta.lastUpdated)} is not an instant`);
+      if (original.meta && (original.meta as JsonObject).lastUpdated !== undefined) {
+        assert.notEqual(meta.lastUpdated, (original.meta as JsonObject).lastUpdated, "meta.lastUpdated must be the server's, not the client's");
+      }
+
+      const diffs = diffPaths(withoutServerFields(original), withoutServerFields(actual), 15);
+      assert.deepEqual(diffs, [], `GET ${t.base}/${type}/${loc.id} (${file}) differs from what was posted`);
+    });
+  }
+});
