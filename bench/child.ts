@@ -34,13 +34,20 @@ process.on('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
 
-export async function startChild(name: string, script: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<Child> {
+/** `env` may be a function of the chosen port and origin (e.g. for FHIR_BASE_URL). */
+export async function startChild(
+  name: string,
+  script: string,
+  env: Record<string, string> | ((port: number, origin: string) => Record<string, string>),
+  readyTimeoutMs = 60_000,
+): Promise<Child> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
+  const extra = typeof env === 'function' ? env(port, origin) : env;
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) childEnv[k] = v;
   delete childEnv.MONGODB_URI;
-  Object.assign(childEnv, { PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
+  Object.assign(childEnv, { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extra, PORT: String(port) });
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const output: string[] = [];

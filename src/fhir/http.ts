@@ -83,10 +83,37 @@ function pathSegments(path: string): string[] {
   }
 }
 
+/** Deeper JSON than this is refused before anything walks it recursively. */
+export const MAX_JSON_DEPTH = 100;
+
+function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) return true;
+    if (v && typeof v === 'object') for (const child of Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+/**
+ * Reads the body by its content type. A body that cannot be read is not an error until an
+ * interaction asks for it, so the path and method are checked first (405 before 415).
+ */
 function readBody(req: Request, fhirReq: FhirRequest, segments: string[]): void {
+  try {
+    parseBody(req, fhirReq, segments);
+  } catch (err) {
+    Object.defineProperty(fhirReq, 'body', { enumerable: true, get: () => { throw err; } });
+    Object.defineProperty(fhirReq, 'raw', { enumerable: true, get: () => { throw err; } });
+  }
+}
+
+function parseBody(req: Request, fhirReq: FhirRequest, segments: string[]): void {
   if (!BODY_METHODS.has(req.method)) return;
   const buf = Buffer.isBuffer(req.body) ? (req.body as Buffer) : Buffer.alloc(0);
   const contentType = req.get('content-type');
+  if (buf.length === 0 && contentType === undefined) return;
   const binaryWrite = segments[0] === 'Binary' && segments.length <= 2 && req.method !== 'PATCH';
   const kind = bodyKind(contentType, binaryWrite);
   if (kind === 'raw') {
@@ -102,11 +129,14 @@ function readBody(req: Request, fhirReq: FhirRequest, segments: string[]): void 
   }
   if (buf.length === 0) return;
   const text = buf.toString('utf8');
+  let parsed: unknown;
   try {
-    fhirReq.body = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`);
   }
+  if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH)) throw badRequest(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  fhirReq.body = parsed;
 }
 
 interface WriteOptions {

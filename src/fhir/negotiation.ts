@@ -61,7 +61,8 @@ export type BodyKind = 'json' | 'json-patch' | 'form' | 'raw';
 /** Classifies a request body by its Content-Type, or throws 415. */
 export function bodyKind(contentType: string | undefined, allowRaw: boolean): BodyKind {
   const t = mediaType(contentType);
-  if (t === undefined || JSON_TYPES.includes(t)) return 'json';
+  if (t === undefined) throw new FhirError(415, 'not-supported', 'The request has a body but no Content-Type; send application/fhir+json');
+  if (JSON_TYPES.includes(t)) return 'json';
   if (t === JSON_PATCH) return 'json-patch';
   if (t === 'application/x-www-form-urlencoded') return 'form';
   if (allowRaw) return 'raw';

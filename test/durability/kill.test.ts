@@ -12,8 +12,8 @@
  *    bodies sent for it (at most the one in-flight write may have landed unacknowledged);
  *  - the history of every resource is exactly versions 1..n, no gap, no extra, and version k is the
  *    k-th body sent (so an unacknowledged version is a complete resource some writer sent);
- *  - every Patient found by search is one a writer sent (an unacknowledged create may exist, once,
- *    complete); nothing else is there;
+ *  - every Patient version in the type-level history (GET /Patient/_history) is a body a writer sent
+ *    (an unacknowledged create may exist, once, complete); nothing else is there;
  *  - no request after the restart answers 5xx.
  *
  * The kill is repeated ROUNDS times (the second round also continues updating round-one resources,
@@ -207,39 +207,58 @@ async function verify(server: ChildServer): Promise<{ problems: string[]; reques
     return r;
   };
 
-  // 1. Every Patient the server has (search, following next links): must be one a writer sent.
-  const found = new Map<string, JsonObject>(); // id -> current resource
-  let url: string | undefined = `${server.base}/Patient?_count=500`;
-  for (let page = 0; url && page < 200; page++) {
+  // 1. Every Patient version the server has, from the type-level history (following next links;
+  //    it does not depend on search indexes): each must be a complete body some writer sent.
+  const found = new Map<string, Map<number, JsonObject>>(); // id -> version -> resource
+  let url: string | undefined = `${server.base}/Patient/_history?_count=1000`;
+  for (let page = 0; url && page < 500; page++) {
     const r = await get(url);
-    if (r.status !== 200 || r.body?.resourceType !== 'Bundle') {
-      problems.push(`GET ${url}: expected a searchset Bundle, got ${r.status} ${r.text.slice(0, 300)}`);
+    if (r.status !== 200 || r.body?.resourceType !== 'Bundle' || r.body.type !== 'history') {
+      problems.push(`GET ${url}: expected a history Bundle, got ${r.status} ${r.text.slice(0, 300)}`);
       break;
     }
     for (const e of (r.body.entry ?? []) as JsonObject[]) {
       const res = e.resource as JsonObject | undefined;
-      if (!res || res.resourceType !== 'Patient' || typeof res.id !== 'string') continue;
-      if (found.has(res.id)) continue;
-      found.set(res.id, res);
+      if (!res) {
+        problems.push(`type history entry without a resource (nothing was deleted): ${JSON.stringify(e).slice(0, 300)}`);
+        continue;
+      }
+      const v = Number((res.meta as JsonObject | undefined)?.versionId);
+      if (res.resourceType !== 'Patient' || typeof res.id !== 'string' || !Number.isInteger(v)) {
+        problems.push(`type history entry is not a versioned Patient: ${JSON.stringify(res).slice(0, 300)}`);
+        continue;
+      }
+      const versions = found.get(res.id) ?? new Map<number, JsonObject>();
+      if (versions.has(v)) problems.push(`type history lists Patient/${res.id} v${v} twice`);
+      versions.set(v, res);
+      found.set(res.id, versions);
     }
     const next = ((r.body.link ?? []) as JsonObject[]).find((l) => l.relation === 'next')?.url;
     url = typeof next === 'string' ? next : undefined;
   }
-  const idsByMarker = new Map<string, string[]>();
-  for (const [id, res] of found) {
+  const markerOf = (res: JsonObject): string | undefined => {
     const ident = ((res.identifier ?? []) as JsonObject[]).find((i) => i.system === MARKER_SYSTEM);
-    const marker = typeof ident?.value === 'string' ? ident.value : undefined;
+    return typeof ident?.value === 'string' ? ident.value : undefined;
+  };
+  const idsByMarker = new Map<string, string[]>();
+  for (const [id, versions] of found) {
+    const markers = new Set([...versions.values()].map(markerOf));
+    const marker = markers.size === 1 ? [...markers][0] : undefined;
     const t = marker ? byMarker.get(marker) : undefined;
     if (!t) {
-      problems.push(`Patient/${id} is stored but no writer sent it: ${JSON.stringify(res).slice(0, 300)}`);
+      problems.push(`Patient/${id} is stored but no writer sent it (markers ${JSON.stringify([...markers])}): ${JSON.stringify([...versions.values()][0]).slice(0, 300)}`);
       continue;
     }
     idsByMarker.set(marker!, [...(idsByMarker.get(marker!) ?? []), id]);
+    for (const [v, res] of versions) {
+      const d = diffPaths(withoutServerFields(t.writes[v - 1] ?? {}), withoutServerFields(res));
+      if (d.length) problems.push(`type history Patient/${id} v${v} (${marker}) is not the body sent as v${v}: ${d.join('; ')}`);
+    }
   }
   for (const [marker, ids] of idsByMarker) {
     const t = byMarker.get(marker)!;
     if (ids.length > 1) problems.push(`create ${marker} is stored ${ids.length} times: ${ids.join(', ')}`);
-    if (t.id && !ids.includes(t.id)) problems.push(`create ${marker}: acknowledged as Patient/${t.id} but search finds ${ids.join(', ')}`);
+    if (t.id && !ids.includes(t.id)) problems.push(`create ${marker}: acknowledged as Patient/${t.id} but the history has ${ids.join(', ')}`);
     if (!t.id) t.id = ids[0]; // an unacknowledged create that landed: it must be complete, checked below
   }
 
@@ -247,7 +266,7 @@ async function verify(server: ChildServer): Promise<{ problems: string[]; reques
   await mapLimit(tracked, VERIFY_CONCURRENCY, async (t) => {
     if (t.absent) return;
     if (!t.id) {
-      // Unacknowledged create, not found by search: must really be absent (nothing to look up by id).
+      // Unacknowledged create, not in the type history: it is absent (there is no id to look up).
       if (t.acked > 0) problems.push(`create ${t.marker} was acknowledged but its id is unknown`);
       t.absent = true;
       t.writes = [];
@@ -255,7 +274,8 @@ async function verify(server: ChildServer): Promise<{ problems: string[]; reques
       return;
     }
     const where = `Patient/${t.id} (${t.marker})`;
-    if (!found.has(t.id)) problems.push(`${where}: not returned by search`);
+    const listed = found.get(t.id);
+    if (!listed) problems.push(`${where}: not in the type-level history`);
     const cur = await get(`${server.base}/Patient/${t.id}`);
     if (cur.status !== 200) {
       problems.push(`GET ${server.base}/Patient/${t.id}: expected 200, got ${cur.status} ${cur.text.slice(0, 200)} (acknowledged up to v${t.acked})`);
@@ -287,6 +307,10 @@ async function verify(server: ChildServer): Promise<{ problems: string[]; reques
       const want = Array.from({ length: n }, (_, i) => i + 1);
       if (JSON.stringify(sorted) !== JSON.stringify(want)) {
         problems.push(`${where}: history versions ${JSON.stringify(versions)}, expected exactly 1..${n}`);
+      }
+      const typeLevel = [...(listed?.keys() ?? [])].sort((a, b) => a - b);
+      if (listed && JSON.stringify(typeLevel) !== JSON.stringify(want)) {
+        problems.push(`${where}: type-level history has versions ${JSON.stringify(typeLevel)}, expected exactly 1..${n}`);
       }
     }
 

@@ -37,13 +37,16 @@ export function serverOrigin(server: http.Server): string {
  * superagent parser that reads any body as text and parses it as JSON when it can (the server
  * answers application/fhir+json, which not every superagent version maps to its JSON parser).
  */
-export function jsonParser(res: http.IncomingMessage, cb: (err: Error | null, body: unknown) => void): void {
+// superagent hands a node parser the raw IncomingMessage (typed as its own Response), hence `any`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function jsonParser(res: any, cb: (err: Error | null, body: unknown) => void): void {
+  const stream = res as http.IncomingMessage;
   let text = '';
-  res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
     text += chunk;
   });
-  res.on('end', () => {
+  stream.on('end', () => {
     if (text === '') return cb(null, null);
     try {
       cb(null, JSON.parse(text));

@@ -14,7 +14,9 @@
  *   `number` plus a pattern, which JSON Schema never applies to numbers);
  * - string/markdown drop the `[ \r\n\t\S]+` pattern, which rejects legitimate Unicode whitespace
  *   such as U+00A0; the one hard rule, non-empty, is checked by json-rules.ts;
- * - xhtml must be a string starting with a <div> element;
+ * - xhtml must be a string starting with a <div> element; base64Binary gets a linear pattern;
+ * - choice-type variants that repeat a primitive's schema inline ($ref-less) point to it instead;
+ * - canonical-typed elements get their missing `_x` extension twins;
  * - required elements the schema leaves out (primitives, which may appear as `_x` only, and
  *   choice types `x[x]`) are added: one name goes to `required`, several become
  *   `allOf: [{anyOf: [{required: [name]}, ...]}]` (see requiredGroupsByPath).
@@ -73,6 +75,42 @@ function collectRefs(node: unknown, out: Set<string>): void {
   }
 }
 
+const cap = (s: string): string => s[0].toUpperCase() + s.slice(1);
+
+/**
+ * Choice-type variants (valueInteger, deceasedBoolean, ...) repeat their primitive's schema
+ * inline; point them at the primitive definition so the adjustments below apply to them too.
+ */
+function inlinePrimitiveRefs(defs: Record<string, Json>): void {
+  const primitives = Object.keys(defs)
+    .filter((n) => /^[a-z]/.test(n) && !defs[n].properties)
+    .sort((a, b) => b.length - a.length);
+  for (const [defName, def] of Object.entries(defs)) {
+    for (const [key, prop] of Object.entries((def.properties as Record<string, Json> | undefined) ?? {})) {
+      if (key.startsWith('_') || prop.$ref || prop.items || prop.enum || prop.const || !prop.type) continue;
+      const prim = primitives.find((p) => key.endsWith(cap(p)));
+      if (!prim) throw new Error(`fhir.schema.json: cannot tell the type of inline ${defName}.${key}`);
+      (def.properties as Record<string, Json>)[key] = { $ref: `#/definitions/${prim}` };
+    }
+  }
+}
+
+/** The schema has no `_x` twin for canonical-typed elements (a generator bug); add them. */
+function addCanonicalExtensions(defs: Record<string, Json>): void {
+  for (const def of Object.values(defs)) {
+    const properties = def.properties as Record<string, Json> | undefined;
+    if (!properties) continue;
+    for (const [key, prop] of Object.entries(properties)) {
+      if (key.startsWith('_') || `_${key}` in properties) continue;
+      const element = { $ref: '#/definitions/Element' };
+      if (prop.$ref === '#/definitions/canonical') properties[`_${key}`] = element;
+      else if ((prop.items as Json | undefined)?.$ref === '#/definitions/canonical') {
+        properties[`_${key}`] = { type: 'array', items: element };
+      }
+    }
+  }
+}
+
 export function buildR4Schema(source: SourceSchema, tables: R4Tables, resourceTypes: readonly string[]): BuiltSchema {
   const defs = stripDescriptions(source.definitions) as Record<string, Json>;
 
@@ -82,6 +120,9 @@ export function buildR4Schema(source: SourceSchema, tables: R4Tables, resourceTy
     for (const p of props) delete properties[p];
   }
 
+  inlinePrimitiveRefs(defs);
+  addCanonicalExtensions(defs);
+
   defs.string = { type: 'string' };
   defs.markdown = { type: 'string' };
   defs.boolean = { type: 'boolean' };
@@ -90,6 +131,8 @@ export function buildR4Schema(source: SourceSchema, tables: R4Tables, resourceTy
   defs.positiveInt = { type: 'integer', ...INT32, minimum: 1 };
   defs.unsignedInt = { type: 'integer', ...INT32, minimum: 0 };
   defs.xhtml = { type: 'string', pattern: '^\\s*<div[\\s>]' };
+  // Linear (ReDoS-safe) stand-in for the spec's (\s*([0-9a-zA-Z\+\=]){4}\s*)+
+  defs.base64Binary = { type: 'string', pattern: '^[A-Za-z0-9+/=\\s]+$' };
 
   for (const def of Object.values(defs)) {
     if (def.properties) def.type = 'object';

@@ -125,6 +125,13 @@ function readOrUndefined(file: string): Buffer | undefined {
   }
 }
 
+/** Deletes cache files of other keys (older schema, ajv or source versions). */
+function removeStale(dir: string, keep: string): void {
+  for (const f of fs.readdirSync(dir)) {
+    if (f.startsWith('r4-validator-') && !f.startsWith(keep)) fs.rmSync(path.join(dir, f), { force: true });
+  }
+}
+
 function writable(dir: string): boolean {
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -173,6 +180,7 @@ export function loadCompiledValidators(
     const { byType, script } = evaluate(code, cacheFile, resourceTypes);
     if (writeAtomic(cacheFile, code)) {
       writeAtomic(`${cacheFile}.v8`, script.createCachedData());
+      removeStale(dir, path.basename(cacheFile));
       return { byType, source: 'generated', ms: performance.now() - start, cacheFile };
     }
     return { byType, source: 'memory', ms: performance.now() - start };

@@ -80,8 +80,8 @@ class KeyWriter {
     this.byte(0);
   }
   bytes(b: Uint8Array, limit: number): void {
-    const n = Math.min(b.length, limit);
-    for (let i = 0; i < n; i++) {
+    const start = this.pos;
+    for (let i = 0; i < b.length && this.pos - start < limit; i++) {
       if (b[i] === 0) {
         this.byte(0);
         this.byte(0xff);

@@ -1,0 +1,253 @@
+/**
+ * The embedded engine: the Database interface in-process over one lmdb environment (durable,
+ * crash-safe files in a directory), with mingo evaluating filters, sorts, projections and updates.
+ *
+ * Concurrency: every plain write is one lmdb transaction callback; lmdb runs queued callbacks in
+ * order inside one write transaction per batch and commits the batch atomically (group commit), so
+ * single writes are serialised without a lock on the hot path. `withTransaction` takes the write
+ * lock (plain writes wait for it), waits for queued commits, runs `fn` against committed state plus
+ * its own layer, then applies the layer in one lmdb transaction: transactions are serializable.
+ * Reads never wait: they see the last commit (or, with `{session}`, the transaction's view).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import path from 'node:path';
+import { open, type RootDatabase } from 'lmdb';
+import type { Database, DbCollection, DbSession, Doc, IndexOptions } from '../database.js';
+import { badValue, noSuchTransaction } from './errors.js';
+import { buildIndex, matchExisting, newIndexDef, openStore, parseIndexSpec, type CatalogDb } from './catalog.js';
+import { EmbeddedCollection, type CollectionHost } from './collection.js';
+import { checkAllUnique } from './indexes.js';
+import type { WriteLayer } from './ops.js';
+import { CollOverlay, OverlayView } from './overlay.js';
+import { CommittedView, newStats, type CollStore, type EngineStats, type View } from './store.js';
+import { EmbeddedSession, Mutex, PendingWrites, TxnState } from './transaction.js';
+
+export interface EmbeddedOptions {
+  /** Transactions running longer are aborted, like MongoDB's transactionLifetimeLimitSeconds. */
+  transactionTimeoutMs?: number;
+  /** Upper bound on sub-databases (one per collection plus one per index). */
+  maxDbs?: number;
+}
+
+type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+function attempt<R>(fn: () => R): Outcome<R> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+export class EmbeddedDatabase implements Database, CollectionHost {
+  readonly engine = 'embedded' as const;
+  readonly supportsTransactions = true;
+  readonly stats: EngineStats = newStats();
+  private readonly env: RootDatabase;
+  private readonly catalog: CatalogDb;
+  private readonly stores = new Map<string, CollStore>();
+  private readonly collections = new Map<string, EmbeddedCollection>();
+  private readonly building = new Map<string, Promise<string>>();
+  private readonly lock = new Mutex();
+  private readonly pending = new PendingWrites();
+  private readonly context = new AsyncLocalStorage<TxnState>();
+  private readonly txnTimeoutMs: number;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+
+  constructor(readonly dir: string, options: EmbeddedOptions = {}) {
+    this.txnTimeoutMs = options.transactionTimeoutMs ?? 60_000;
+    this.env = open({ path: dir, maxDbs: options.maxDbs ?? 10_000 });
+    this.catalog = this.env.openDB('$catalog', {});
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new Error('The embedded database is closed');
+  }
+
+  private store(name: string): CollStore {
+    let store = this.stores.get(name);
+    if (!store) {
+      store = openStore(this.env, this.catalog, name, 'embedded', this.stats);
+      this.stores.set(name, store);
+    }
+    return store;
+  }
+
+  collection<T extends Doc = Doc>(name: string): DbCollection<T> {
+    this.assertOpen();
+    let coll = this.collections.get(name);
+    if (!coll) {
+      coll = new EmbeddedCollection(this, this.store(name));
+      this.collections.set(name, coll);
+    }
+    return coll as unknown as DbCollection<T>;
+  }
+
+  private txnOf(session: DbSession): TxnState {
+    if (!(session instanceof EmbeddedSession) || session.txn.owner !== this) {
+      throw badValue('The session was not started by this embedded database');
+    }
+    return session.txn;
+  }
+
+  readView(store: CollStore, session: DbSession | undefined): View {
+    if (session) return this.txnOf(session).view(store);
+    this.assertOpen();
+    return new CommittedView(store);
+  }
+
+  /**
+   * Queues `fn` as its own lmdb transaction callback and resolves once it is durably committed.
+   * `fn` must not write before it is sure to succeed (a throwing callback is not rolled back).
+   * Writes from inside a running transaction's callback context (without its session) bypass the
+   * lock, as they would not wait on MongoDB either; everything else waits for the transaction.
+   */
+  private async commitCallback<R>(fn: () => R): Promise<R> {
+    this.assertOpen();
+    const insideTxn = this.context.getStore()?.status === 'active';
+    const release = insideTxn ? () => {} : (this.lock.tryAcquire() ?? (await this.lock.acquire()));
+    let queued: Promise<Outcome<R>>;
+    try {
+      queued = this.env.transaction(() => attempt(fn));
+      this.pending.track(queued);
+    } finally {
+      release();
+    }
+    const outcome = await queued;
+    if (!outcome.ok) throw outcome.error;
+    await this.env.flushed;
+    return outcome.value;
+  }
+
+  write<R>(store: CollStore, session: DbSession | undefined, op: (layer: WriteLayer) => R): Promise<R> {
+    if (session) {
+      try {
+        return Promise.resolve(this.txnOf(session).run(store, op));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.commitCallback(() => {
+      const overlay = new CollOverlay(store);
+      const result = op({ view: new OverlayView(new CommittedView(store), overlay), overlay });
+      overlay.applyToStore();
+      return result;
+    });
+  }
+
+  createIndex(store: CollStore, keys: Record<string, 1 | -1>, options: IndexOptions = {}): Promise<string> {
+    try {
+      this.assertOpen();
+      const spec = parseIndexSpec(keys, options);
+      if (spec.keys.length === 1 && spec.keys[0][0] === '_id') return Promise.resolve('_id_');
+      if (matchExisting(store, spec)) return Promise.resolve(spec.name);
+      const key = `${store.name}$${spec.name}`;
+      const inFlight = this.building.get(key);
+      if (inFlight) return inFlight.then(() => this.createIndex(store, keys, options));
+      const def = newIndexDef(this.env, store, spec);
+      const build = this.commitCallback(() => {
+        if (matchExisting(store, spec)) return spec.name; // built by a call queued earlier
+        buildIndex(store, def);
+        return spec.name;
+      }).then((name) => {
+        def.ready = true;
+        return name;
+      });
+      this.building.set(key, build);
+      const forget = (): void => {
+        this.building.delete(key);
+      };
+      build.then(forget, forget);
+      return build;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async withTransaction<R>(fn: (session: DbSession) => Promise<R>): Promise<R> {
+    this.assertOpen();
+    if (this.context.getStore()?.status === 'active') {
+      throw new Error('withTransaction cannot be nested in the embedded engine');
+    }
+    const release = await this.lock.acquire();
+    const txn = new TxnState(this);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.pending.settle();
+      timer = setTimeout(() => {
+        txn.abort(noSuchTransaction(`Transaction ${txn.number} has been aborted: it ran longer than ${this.txnTimeoutMs} ms`));
+        release();
+      }, this.txnTimeoutMs);
+      timer.unref();
+      let result: R;
+      try {
+        result = await this.context.run(txn, () => fn(new EmbeddedSession(txn)));
+      } catch (err) {
+        txn.abort();
+        throw err;
+      }
+      txn.ensureActive(); // throws if the transaction timed out meanwhile
+      txn.status = 'committing';
+      await this.commitTxn(txn, release);
+      return result;
+    } finally {
+      clearTimeout(timer);
+      if (txn.status === 'committing') txn.status = 'aborted';
+      release();
+    }
+  }
+
+  /** Applies a transaction's layers in one lmdb write transaction, re-checking unique indexes. */
+  private async commitTxn(txn: TxnState, release: () => void): Promise<void> {
+    if (txn.changeCount === 0) {
+      txn.status = 'committed';
+      return;
+    }
+    const layers = [...txn.layers.values()];
+    const queued = this.env.transaction(() =>
+      attempt(() => {
+        for (const layer of layers) {
+          const view = new OverlayView(new CommittedView(layer.store), layer);
+          for (const [ks, c] of layer.changes) if (c.doc) checkAllUnique(view, c.doc, ks);
+        }
+        for (const layer of layers) layer.applyToStore();
+      }),
+    );
+    this.pending.track(queued);
+    release(); // later writes queue behind this commit in lmdb's order
+    const outcome = await queued;
+    if (!outcome.ok) throw outcome.error;
+    txn.status = 'committed';
+    await this.env.flushed;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    this.catalog.get('$ping');
+  }
+
+  async close(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    const release = await this.lock.acquire();
+    try {
+      await this.pending.settle();
+      await this.env.close();
+    } finally {
+      this.state = 'closed';
+      release();
+    }
+  }
+}
+
+/** Opens (creating if needed) an embedded database stored in `dir`. */
+export async function openEmbeddedDatabase(dir: string, options?: EmbeddedOptions): Promise<Database> {
+  fs.mkdirSync(dir, { recursive: true });
+  return new EmbeddedDatabase(path.resolve(dir), options);
+}
+
+/** Work counters of an embedded database (undefined for other engines). */
+export function embeddedStats(db: Database): EngineStats | undefined {
+  return db instanceof EmbeddedDatabase ? db.stats : undefined;
+}

@@ -1,0 +1,105 @@
+/**
+ * Sorted queries with a limit, answered in index order: when the sort fields are the leading
+ * fields of a (non-multikey) index, all ascending or all descending, the index is walked forwards
+ * or backwards and the walk stops once skip + limit matches are found. Entries with equal index
+ * tuples form runs that are sorted with mingo by the full sort spec, so extra sort fields and
+ * tie-breaks keep mingo's order. If a document holds a value whose key order may differ from
+ * mingo's (objects, arrays, long cut strings), the caller falls back to sorting in memory.
+ */
+import type { Doc, SortSpec } from '../database.js';
+import { pathValues } from './indexes.js';
+import { encodeFull, keyString, MAX_COMPONENT, tagOf, TAG } from './keys.js';
+import type { KeyRange, Plan } from './planner.js';
+import { sortDocs, type Matcher } from './evaluate.js';
+import type { IndexDef, View } from './store.js';
+
+const ORDERABLE = new Set<number>([TAG.null, TAG.number, TAG.string, TAG.boolean, TAG.date]);
+
+/** An index whose key order is the sort order (forwards for 1, backwards for -1). */
+function sortIndex(view: View, sort: SortSpec): { def: IndexDef; dir: 1 | -1 } | undefined {
+  const spec = Object.entries(sort);
+  const dir = spec[0][1];
+  if (!spec.every(([, d]) => d === dir)) return undefined;
+  for (const def of view.store.readyIndexes()) {
+    if (def.multikey) continue;
+    const order = [...def.fields, '_id'];
+    const n = Math.min(order.length, spec.length);
+    if (spec.slice(0, n).every(([f], i) => f === order[i])) return { def, dir };
+  }
+  return undefined;
+}
+
+function orderable(def: IndexDef, doc: Doc): boolean {
+  for (const field of def.fields) {
+    const { values, multi } = pathValues(doc, field);
+    if (multi) return false;
+    for (const v of values) {
+      if (!ORDERABLE.has(tagOf(v))) return false;
+      if (typeof v === 'string' && v.length * 3 >= MAX_COMPONENT && encodeFull(v).length >= MAX_COMPONENT) return false;
+    }
+  }
+  return true;
+}
+
+/** Sorted, non-overlapping ranges covering the same keys (so no entry is read twice). */
+function disjoint(ranges: KeyRange[]): KeyRange[] {
+  const sorted = [...ranges].sort((a, b) => Buffer.compare(a.start, b.start));
+  const out: KeyRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && Buffer.compare(r.start, last.end) <= 0) {
+      if (Buffer.compare(r.end, last.end) > 0) last.end = r.end;
+    } else out.push({ ...r });
+  }
+  return out;
+}
+
+/**
+ * The page of a sorted, limited find read in index order, or undefined when that does not apply
+ * (then the caller sorts in memory). Only for committed views: layered documents are not indexed.
+ */
+export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: SortSpec, skip: number, limit: number): Doc[] | undefined {
+  if (view.layered || limit <= 0) return undefined;
+  const chosen = sortIndex(view, sort);
+  if (!chosen) return undefined;
+  const { def, dir } = chosen;
+  let ranges: KeyRange[];
+  const parts = plan.kind === 'union' ? plan.plans : [plan];
+  if (plan.kind === 'scan' && !plan.range) ranges = [{ start: Buffer.alloc(0), end: Buffer.from([0xff]) }];
+  else if (parts.every((p) => p.kind === 'index' && p.index === def)) ranges = disjoint(parts.flatMap((p) => (p.kind === 'index' ? p.ranges : [])));
+  else return undefined;
+  if (dir === -1) ranges.reverse();
+
+  const store = view.store;
+  const need = skip + limit;
+  const out: Doc[] = [];
+  let run: Doc[] = [];
+  let runKey: string | undefined;
+  const flush = (): void => {
+    if (run.length) out.push(...sortDocs(run, sort));
+    run = [];
+  };
+  store.stats.indexScans++;
+  for (const r of ranges) {
+    const iter =
+      dir === 1
+        ? def.db.getRange({ start: r.start, end: r.end })
+        : def.db.getRange({ start: r.end, end: r.start.length ? r.start : undefined, reverse: true });
+    for (const { key, value: idKey } of iter) {
+      store.stats.keysExamined++;
+      if (dir === -1 && Buffer.compare(key, r.end) >= 0) continue;
+      const tuple = keyString(key.subarray(0, key.length - idKey.length));
+      if (tuple !== runKey) {
+        flush();
+        if (out.length >= need) return out.slice(skip, need);
+        runKey = tuple;
+      }
+      const doc = store.getDoc(idKey);
+      if (!doc || !matcher.test(doc)) continue;
+      if (!orderable(def, doc)) return undefined;
+      run.push(doc);
+    }
+  }
+  flush();
+  return out.slice(skip, need);
+}

@@ -1,0 +1,176 @@
+/**
+ * Query planning: which keys to read for a filter. `_id` equality/$in becomes direct gets; an
+ * equality/$in on the leading fields of an index (optionally followed by one range) becomes index
+ * range scans; a `$or` whose every branch is indexable becomes a union; anything else is a full
+ * scan. Plans only need to return a superset of the matches: mingo checks the whole filter on
+ * every candidate.
+ */
+import type { Filter } from '../database.js';
+import { concat, encodeFull, encodeId, encodeTuple, keyString, mayBeCut, prefixEnd, tagOf } from './keys.js';
+import type { CollStore, IndexDef } from './store.js';
+
+export interface KeyRange {
+  start: Buffer;
+  /** exclusive */
+  end: Buffer;
+}
+
+export type Plan =
+  | { kind: 'scan'; range?: KeyRange }
+  | { kind: 'ids'; keys: Buffer[] }
+  | { kind: 'index'; index: IndexDef; ranges: KeyRange[] }
+  | { kind: 'union'; plans: Plan[] };
+
+interface Bound {
+  v: unknown;
+  inc: boolean;
+}
+interface FieldConds {
+  eq?: unknown[];
+  lo?: Bound;
+  hi?: Bound;
+}
+
+const MAX_PREFIXES = 1000;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp) && !(v instanceof Uint8Array);
+
+/** Values whose equality match is exactly "some indexed value equals it". */
+function isEqScalar(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return !Number.isNaN(v);
+  return v instanceof Date && !Number.isNaN(v.getTime());
+}
+
+function isRangeScalar(v: unknown): boolean {
+  return (typeof v === 'number' && !Number.isNaN(v)) || typeof v === 'string' || (v instanceof Date && !Number.isNaN(v.getTime()));
+}
+
+function isOperatorObject(v: unknown): v is Record<string, unknown> {
+  if (!isPlainObject(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys.every((k) => k.startsWith('$'));
+}
+
+/**
+ * Several equality conditions on one field are each necessary; keep the most selective. (They are
+ * not intersected: on an array field `{tags: 'x'}` and `{tags: 'y'}` can both hold.)
+ */
+function addEq(c: FieldConds, values: unknown[]): void {
+  if (!c.eq || values.length < c.eq.length) c.eq = values;
+}
+
+function fieldConds(conds: Map<string, FieldConds>, field: string, cond: unknown): void {
+  let c = conds.get(field);
+  if (!c) conds.set(field, (c = {}));
+  if (!isOperatorObject(cond)) {
+    if (isEqScalar(cond)) addEq(c, [cond]);
+    return;
+  }
+  for (const [op, v] of Object.entries(cond)) {
+    if (op === '$eq' && isEqScalar(v)) addEq(c, [v]);
+    else if (op === '$in' && Array.isArray(v) && v.every(isEqScalar)) addEq(c, v);
+    else if ((op === '$gt' || op === '$gte') && isRangeScalar(v) && !c.lo) c.lo = { v, inc: op === '$gte' };
+    else if ((op === '$lt' || op === '$lte') && isRangeScalar(v) && !c.hi) c.hi = { v, inc: op === '$lte' };
+  }
+}
+
+/** Necessary per-field conditions of a filter (top level and nested $and), plus its $or lists. */
+function collect(filter: Filter, conds: Map<string, FieldConds>, ors: unknown[][]): void {
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$and' && Array.isArray(v)) {
+      for (const sub of v) if (isPlainObject(sub)) collect(sub, conds, ors);
+    } else if (k === '$or' && Array.isArray(v)) ors.push(v);
+    else if (!k.startsWith('$')) fieldConds(conds, k, v);
+  }
+}
+
+function rangeFor(prefix: Buffer, c: FieldConds, oneSided: boolean): KeyRange {
+  let { lo, hi } = c;
+  if (lo && hi && (oneSided || tagOf(lo.v) !== tagOf(hi.v))) hi = undefined;
+  const tag = tagOf(lo ? lo.v : hi?.v);
+  const start = lo
+    ? concat(prefix, encodeTuple([lo.v]), !lo.inc && !mayBeCut(lo.v) ? [0xff] : [])
+    : concat(prefix, [tag]);
+  const end = hi
+    ? concat(prefix, encodeTuple([hi.v]), hi.inc || mayBeCut(hi.v) ? [0xff] : [])
+    : concat(prefix, [tag + 1]);
+  return { start, end };
+}
+
+function indexPlan(def: IndexDef, conds: Map<string, FieldConds>): { plan: Plan; score: number } | undefined {
+  let prefixes: Buffer[] = [Buffer.alloc(0)];
+  let eqCount = 0;
+  for (const field of def.fields) {
+    const c = conds.get(field);
+    if (c?.eq && prefixes.length * c.eq.length <= MAX_PREFIXES) {
+      const parts = c.eq.map((v) => encodeTuple([v]));
+      prefixes = prefixes.flatMap((p) => parts.map((part) => concat(p, part)));
+      eqCount++;
+      continue;
+    }
+    if (c?.lo || c?.hi) {
+      const ranges = prefixes.map((p) => rangeFor(p, c, def.multikey));
+      return { plan: { kind: 'index', index: def, ranges }, score: eqCount * 10 + 5 };
+    }
+    break;
+  }
+  if (eqCount === 0) return undefined;
+  const ranges = prefixes.map((p) => ({ start: p, end: prefixEnd(p) }));
+  const full = def.unique && eqCount === def.fields.length;
+  return { plan: { kind: 'index', index: def, ranges }, score: eqCount * 10 + (full ? 100 : 0) };
+}
+
+function idPlan(c: FieldConds | undefined): Plan | undefined {
+  if (!c) return undefined;
+  if (c.eq) {
+    const keys: Buffer[] = [];
+    const seen = new Set<string>();
+    for (const v of c.eq) {
+      try {
+        const key = encodeId(v);
+        const ks = keyString(key);
+        if (!seen.has(ks)) keys.push(key), seen.add(ks);
+      } catch {
+        // an _id too long to store cannot match anything
+      }
+    }
+    return { kind: 'ids', keys };
+  }
+  if (c.lo || c.hi) {
+    const tag = tagOf(c.lo ? c.lo.v : c.hi?.v);
+    const hi = c.hi && tagOf(c.hi.v) === tag ? c.hi : undefined;
+    const start = c.lo ? concat(encodeFull(c.lo.v), c.lo.inc ? [] : [0x00]) : Buffer.from([tag]);
+    const end = hi ? concat(encodeFull(hi.v), hi.inc ? [0x00] : []) : Buffer.from([tag + 1]);
+    return { kind: 'scan', range: { start, end } };
+  }
+  return undefined;
+}
+
+export function planQuery(store: CollStore, filter: Filter): Plan {
+  const conds = new Map<string, FieldConds>();
+  const ors: unknown[][] = [];
+  collect(filter, conds, ors);
+  const byId = idPlan(conds.get('_id'));
+  if (byId?.kind === 'ids') return byId;
+  let best: { plan: Plan; score: number } | undefined;
+  for (const def of store.readyIndexes()) {
+    const p = indexPlan(def, conds);
+    if (p && (!best || p.score > best.score)) best = p;
+  }
+  if (best) return best.plan;
+  if (byId) return byId;
+  if (ors.length) {
+    const branches = ors[0];
+    const plans: Plan[] = [];
+    for (const b of branches) {
+      const p: Plan = isPlainObject(b) ? planQuery(store, b) : { kind: 'scan' };
+      if (p.kind === 'scan') return { kind: 'scan' };
+      plans.push(p);
+    }
+    return { kind: 'union', plans };
+  }
+  return { kind: 'scan' };
+}
+

@@ -1,0 +1,103 @@
+/**
+ * Query execution over a View: stream candidates for a plan, test each with mingo, then sort, skip,
+ * limit and project with mingo's cursor semantics.
+ */
+import type { Doc, Filter, FindOptions, SortSpec } from '../database.js';
+import { compileFilter, project, sortDocs, validateSort } from './evaluate.js';
+import { keyString } from './keys.js';
+import { orderedFind } from './ordered.js';
+import { planQuery, type Plan } from './planner.js';
+import type { View } from './store.js';
+
+export { compileFilter, project, sortDocs } from './evaluate.js';
+
+function* committedKeys(view: View, plan: Plan): Generator<Buffer> {
+  const stats = view.store.stats;
+  switch (plan.kind) {
+    case 'ids':
+      yield* plan.keys;
+      return;
+    case 'index':
+      stats.indexScans++;
+      for (const r of plan.ranges) {
+        for (const { value } of plan.index.db.getRange({ start: r.start, end: r.end })) {
+          stats.keysExamined++;
+          yield value;
+        }
+      }
+      return;
+    case 'union':
+      for (const p of plan.plans) yield* committedKeys(view, p);
+      return;
+    case 'scan':
+      return; // handled by streaming the documents sub-database
+  }
+}
+
+/** Every document of the view that may match the plan (a superset), each at most once. */
+export function* candidates(view: View, plan: Plan): Generator<Doc> {
+  const store = view.store;
+  if (plan.kind === 'scan') {
+    if (!plan.range) store.stats.collectionScans++;
+    const opts = plan.range ? { start: plan.range.start, end: plan.range.end } : {};
+    for (const { key, value } of store.docs.getRange(opts)) {
+      store.stats.docsExamined++;
+      if (view.layered && view.isOverlaid(keyString(key))) continue;
+      yield value;
+    }
+  } else {
+    const dedupe = plan.kind === 'union' || (plan.kind === 'index' && (plan.index.multikey || plan.ranges.length > 1));
+    const seen = new Set<string>();
+    for (const key of committedKeys(view, plan)) {
+      const ks = keyString(key);
+      if (dedupe || plan.kind === 'ids') {
+        if (seen.has(ks)) continue;
+        seen.add(ks);
+      }
+      if (view.layered && view.isOverlaid(ks)) continue;
+      const doc = store.getDoc(key);
+      if (doc) yield doc;
+    }
+  }
+  if (view.layered) {
+    for (const [ks, key] of view.overlayKeys()) {
+      const doc = view.get(key, ks);
+      if (doc) yield doc;
+    }
+  }
+}
+
+/** Documents matching the filter, in candidate order, stopping after `max`. */
+export function matching(view: View, filter: Filter, max = Infinity, plan?: Plan, matcher = compileFilter(filter)): Doc[] {
+  const out: Doc[] = [];
+  if (max <= 0) return out;
+  for (const doc of candidates(view, plan ?? planQuery(view.store, filter ?? {}))) {
+    if (matcher.test(doc)) {
+      out.push(doc);
+      if (out.length >= max) break;
+    }
+  }
+  return out;
+}
+
+export function runFind(view: View, filter: Filter, options: FindOptions = {}): Doc[] {
+  const skip = Math.max(0, options.skip ?? 0);
+  const limit = Math.abs(options.limit ?? 0);
+  const sorted = options.sort !== undefined && Object.keys(options.sort).length > 0;
+  if (sorted) validateSort(options.sort as SortSpec);
+  const matcher = compileFilter(filter); // also validates the filter before it is planned
+  const plan = planQuery(view.store, filter ?? {});
+  if (sorted && limit) {
+    const page = orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
+    if (page) return project(page, options.projection);
+  }
+  const found = matching(view, filter, !sorted && limit ? skip + limit : Infinity, plan, matcher);
+  const ordered = sortDocs(found, options.sort);
+  const page = skip || limit ? ordered.slice(skip, limit ? skip + limit : undefined) : ordered;
+  return project(page, options.projection);
+}
+
+export function runCount(view: View, filter: Filter): number {
+  if (!view.layered && (!filter || Object.keys(filter).length === 0)) return view.store.docs.getCount();
+  return matching(view, filter).length;
+}

@@ -1,0 +1,72 @@
+/** Embedded engine: the binary key encoding must order values exactly as mingo compares them. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compare } from 'mingo/util';
+import { encodeFull, encodeTuple, MAX_COMPONENT } from '../../src/store/embedded/keys.js';
+import { describeEngines, withDb } from './harness.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
+
+test('number, string and date keys sort like mingo compares', () => {
+  const r = rng(7);
+  const chars = ['a', 'b', 'z', 'A', '\0', '\u00e9', '\u4e2d', '\ud83d\ude00', '\uffff', '\ue000', ' ', '~'];
+  const values: unknown[] = [0, -0, 1, -1, 0.5, -0.5, 1e300, -1e300, Infinity, -Infinity, 2 ** 53, Number.MIN_VALUE, '', 'a', 'a\0', 'a\0b', 'ab'];
+  for (let i = 0; i < 300; i++) {
+    const kind = i % 3;
+    if (kind === 0) values.push((r() - 0.5) * 10 ** Math.floor(r() * 12));
+    if (kind === 1) values.push(Array.from({ length: Math.floor(r() * 6) }, () => chars[Math.floor(r() * chars.length)]).join(''));
+    if (kind === 2) values.push(new Date(Math.floor((r() - 0.5) * 1e13)));
+  }
+  const kindOf = (v: unknown): string => (v instanceof Date ? 'date' : typeof v);
+  for (let i = 0; i < values.length; i++) {
+    for (let j = 0; j < values.length; j += 7) {
+      const a = values[i];
+      const b = values[j];
+      const byKey = sign(Buffer.compare(encodeFull(a), encodeFull(b)));
+      if (kindOf(a) === kindOf(b)) {
+        assert.equal(byKey, sign(compare(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      } else {
+        assert.notEqual(byKey, 0);
+      }
+    }
+  }
+});
+
+test('type order of keys follows BSON: null < numbers < strings < objects < arrays < booleans < dates', () => {
+  const ordered = [null, -5, 5, '', 'x', { a: 1 }, [1], false, true, new Date(0)];
+  for (let i = 1; i < ordered.length; i++) {
+    assert.ok(Buffer.compare(encodeFull(ordered[i - 1]), encodeFull(ordered[i])) < 0, `${i}`);
+  }
+});
+
+test('long values are cut to a prefix, keeping tuple boundaries', () => {
+  const long = 'x'.repeat(1000);
+  const cut = encodeTuple([long]);
+  assert.ok(cut.length <= MAX_COMPONENT + 5);
+  assert.deepEqual(encodeTuple([long + 'a']), cut);
+  assert.ok(Buffer.compare(encodeTuple([long, 1]), encodeTuple([long, 2])) < 0);
+});
+
+describeEngines('long index keys', (engine) => {
+  test('unique and lookups on values longer than the key cut', () =>
+    withDb(engine, async (db) => {
+      const c = db.collection('long');
+      await c.createIndex({ s: 1 }, { unique: true });
+      const base = 'u'.repeat(600);
+      await c.insertOne({ _id: 'a', s: `${base}a` });
+      await c.insertOne({ _id: 'b', s: `${base}b` }); // same cut prefix, different value
+      await assert.rejects(c.insertOne({ _id: 'c', s: `${base}a` }), (e: { code?: number }) => e.code === 11000);
+      assert.equal((await c.findOne({ s: `${base}b` }))?._id, 'b');
+      assert.equal(await c.countDocuments({ s: { $gt: `${base}a` } }), 1);
+      assert.equal(await c.countDocuments({ s: { $gte: `${base}a`, $lte: `${base}b` } }), 2);
+      assert.equal(await c.countDocuments({ s: { $lt: base } }), 0);
+    }));
+});
