@@ -1,9 +1,18 @@
-/** Walking and rewriting the references inside a resource (Reference.reference at any depth). */
+/**
+ * Walking and rewriting the links inside a resource: Reference.reference at any depth, and, for
+ * transaction Bundles (hl7.org/fhir/R4/http.html#trules), every element of type uri, url,
+ * canonical, oid or uuid and the href/src attributes of the narrative.
+ */
+import { createRequire } from 'node:module';
 
-type Json = unknown;
+const require = createRequire(import.meta.url);
+const model = require('fhirpath/fhir-context/r4') as {
+  path2Type: Record<string, string>;
+  pathsDefinedElsewhere: Record<string, string>;
+};
 
 /** Calls visit for every object holding a string `reference`, at any depth (contained included). */
-export function visitReferences(value: Json, visit: (holder: { reference: string }) => void): void {
+export function visitReferences(value: unknown, visit: (holder: { reference: string }) => void): void {
   if (Array.isArray(value)) {
     for (const v of value) visitReferences(v, visit);
   } else if (value && typeof value === 'object') {
@@ -16,11 +25,62 @@ export function visitReferences(value: Json, visit: (holder: { reference: string
   }
 }
 
-/** Replaces references found in `map` (e.g. urn:uuid:... -> Patient/123) in place. */
-export function rewriteReferences(resource: Json, map: ReadonlyMap<string, string>): void {
-  if (map.size === 0) return;
-  visitReferences(resource, (holder) => {
-    const target = map.get(holder.reference);
-    if (target !== undefined) holder.reference = target;
+const LINK_TYPES = new Set(['uri', 'url', 'canonical', 'oid', 'uuid']);
+const COMPLEX_CONTAINERS = new Set(['BackboneElement', 'Element']);
+
+/** The type path to continue with below `path` (BackboneElements keep their own path). */
+function childPath(path: string): { type: string | undefined; next: string } {
+  const elsewhere = model.pathsDefinedElsewhere[path];
+  if (elsewhere) return { type: 'BackboneElement', next: elsewhere };
+  const type = model.path2Type[path];
+  if (type === undefined) return { type, next: path };
+  return { type, next: COMPLEX_CONTAINERS.has(type) ? path : type };
+}
+
+function rewriteNarrative(div: string, map: ReadonlyMap<string, string>): string {
+  return div.replace(/(\s(?:href|src)\s*=\s*)(["'])([^"']*)\2/g, (all, pre: string, q: string, url: string) => {
+    const target = map.get(url);
+    return target === undefined ? all : `${pre}${q}${target}${q}`;
   });
+}
+
+type Mode = 'link' | 'narrative';
+
+function rewriteString(value: string, mode: Mode, map: ReadonlyMap<string, string>): string {
+  return mode === 'link' ? map.get(value) ?? value : rewriteNarrative(value, map);
+}
+
+function rewriteIn(value: unknown, typePath: string, map: ReadonlyMap<string, string>): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = rewriteIn(value[i], typePath, map);
+    return value;
+  }
+  if (!value || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  // A resource (top level, contained, Bundle.entry.resource, Parameters.parameter.resource ...).
+  const own = typeof obj.resourceType === 'string' && (typePath === 'Resource' || typePath === obj.resourceType) ? obj.resourceType : typePath;
+  for (const key of Object.keys(obj)) {
+    if (key === 'resourceType' || key.startsWith('_')) continue;
+    const full = `${own}.${key}`;
+    const { type, next } = childPath(full);
+    if (type === undefined) continue;
+    const mode: Mode | undefined = full === 'Reference.reference' || LINK_TYPES.has(type) ? 'link' : type === 'xhtml' ? 'narrative' : undefined;
+    const v = obj[key];
+    if (mode) {
+      if (typeof v === 'string') obj[key] = rewriteString(v, mode, map);
+      else if (Array.isArray(v)) obj[key] = v.map((x) => (typeof x === 'string' ? rewriteString(x, mode, map) : x));
+    } else if (v && typeof v === 'object') {
+      rewriteIn(v, next, map);
+    }
+  }
+  return value;
+}
+
+/**
+ * Replaces links found in `map` (e.g. urn:uuid:... -> Patient/123) in place: references, elements
+ * of the uri family and narrative href/src, at any depth, contained resources included.
+ */
+export function rewriteReferences(resource: fhir4.Resource, map: ReadonlyMap<string, string>): void {
+  if (map.size === 0) return;
+  rewriteIn(resource, resource.resourceType, map);
 }

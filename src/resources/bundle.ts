@@ -84,8 +84,22 @@ export function parseEntryUrl(baseUrl: string, url: string, where: string): { se
   return { segments, query };
 }
 
+/** A PATCH entry carries its JSON Patch as a Binary (http.html#patch). */
+function patchBody(p: PlannedEntry, resource: unknown): unknown {
+  const binary = resource as fhir4.Binary | undefined;
+  if (binary?.resourceType !== 'Binary' || binary.contentType?.split(';')[0].trim() !== 'application/json-patch+json') {
+    throw new FhirError(415, 'not-supported', `Bundle.entry[${p.index}]: a PATCH entry must carry its JSON Patch as a Binary with contentType application/json-patch+json`);
+  }
+  try {
+    return JSON.parse(Buffer.from(binary.data ?? '', 'base64').toString('utf8'));
+  } catch {
+    throw badRequest(`Bundle.entry[${p.index}]: the Binary's data is not a JSON Patch document`, [`Bundle.entry[${p.index}].resource.data`]);
+  }
+}
+
 function entryRequest(p: PlannedEntry, resource: unknown, session: FhirRequest['session']): FhirRequest {
   const r = p.entry.request!;
+  if (p.method === 'PATCH') resource = patchBody(p, resource);
   return {
     method: p.method,
     segments: p.segments,
@@ -124,10 +138,23 @@ async function transaction(deps: BundleDeps, req: FhirRequest, planned: PlannedE
       refMap.set(fullUrl, `${type}/${id}`);
     }
   }
+  // Steps 1-3 (DELETE, POST, PUT/PATCH) must not touch the same resource twice.
+  const identities = new Map<string, number>();
+  for (const p of planned) {
+    if (p.method === 'GET' || p.method === 'HEAD' || p.segments.length < 1) continue;
+    const [type, id] = p.segments;
+    const identity = p.method === 'POST' ? `${type}/${p.assignedId ?? p.index}` : id !== undefined ? `${type}/${id}` : undefined;
+    if (identity === undefined) continue;
+    const other = identities.get(identity);
+    if (other !== undefined) {
+      throw badRequest(`Bundle.entry[${p.index}] and Bundle.entry[${other}] both change ${identity}; a transaction may change a resource only once`, [`Bundle.entry[${p.index}]`]);
+    }
+    identities.set(identity, p.index);
+  }
   const resources = planned.map((p) => {
     if (p.entry.resource === undefined) return undefined;
     const copy = structuredClone(p.entry.resource);
-    rewriteReferences(copy, refMap);
+    if (copy && typeof copy === 'object' && typeof copy.resourceType === 'string') rewriteReferences(copy, refMap);
     return copy;
   });
   const order = [...planned].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);

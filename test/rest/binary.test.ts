@@ -51,6 +51,30 @@ describe('Binary', () => {
     assert.ok(res.body.equals(bytes), 'bytes differ');
   });
 
+  it('the raw read carries ETag and Last-Modified; raw vread returns that version\'s bytes', async () => {
+    const v1 = pngBytes(20);
+    const created = await postRaw(v1);
+    const id = idFromLocation(created.headers.location.replace(/\/_history\/1$/, ''), 'Binary');
+    const raw = await getRaw(id);
+    assert.equal(raw.headers.etag, 'W/"1"');
+    assert.ok(raw.headers['last-modified']);
+    expectStatus(await api(t).put(`/fhir/Binary/${id}`).set('Content-Type', 'image/png').send(pngBytes(30)), 200);
+    const old = await api(t).get(`/fhir/Binary/${id}/_history/1`).set('Accept', 'image/png').buffer(true).parse(binaryParser);
+    expectStatus(old, 200);
+    assert.ok(old.body.equals(v1), 'vread raw returns the old bytes');
+  });
+
+  it('_format=json overrides a non-FHIR Accept and returns the Binary resource', async () => {
+    const bytes = pngBytes(8);
+    const created = await postRaw(bytes);
+    const id = idFromLocation(created.headers.location.replace(/\/_history\/1$/, ''), 'Binary');
+    const res = await api(t).get(`/fhir/Binary/${id}?_format=json`).set('Accept', 'image/png');
+    expectStatus(res, 200);
+    const body = JSON.parse(res.text);
+    assert.equal(body.resourceType, 'Binary');
+    assert.equal(body.data, bytes.toString('base64'));
+  });
+
   it('GET with a non-FHIR Accept (application/octet-stream) also returns the raw bytes', async () => {
     const bytes = pngBytes(10);
     const created = await postRaw(bytes);

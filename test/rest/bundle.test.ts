@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import {
-  api, assertFhirJson, assertNoServerKeys, create, expectOutcome, expectStatus, idFromLocation, issueText, newId,
+  api, BASE_URL, assertFhirJson, assertNoServerKeys, create, expectOutcome, expectStatus, idFromLocation, issueText, newId,
   postResource, put, read, show, typeHistoryCount,
 } from './_util.js';
 
@@ -91,6 +91,68 @@ describe('transaction', () => {
     assert.ok(!JSON.stringify(obs).includes('urn:uuid'), 'no urn:uuid left in the stored resource');
   });
 
+  it('resolves a urn:uuid reference to an entry that comes later in the Bundle', async () => {
+    const pUrn = urn();
+    const res = await postBundle({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: urn(), resource: { resourceType: 'Observation', status: 'final', code: { text: 'fwd' }, subject: { reference: pUrn } }, request: { method: 'POST', url: 'Observation' } },
+        { fullUrl: pUrn, resource: { resourceType: 'Patient', active: true }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    expectStatus(res, 200);
+    const oid = idFromLocation(res.body.entry[0].response.location.replace(/\/_history\/[^/]+$/, ''), 'Observation');
+    const pid = idFromLocation(res.body.entry[1].response.location.replace(/\/_history\/[^/]+$/, ''), 'Patient');
+    const obs = (await read(t, 'Observation', oid)).body;
+    assert.equal(obs.subject.reference, `Patient/${pid}`);
+  });
+
+  it('replaces urn:uuid links in uri-typed elements and narrative <a href> too (http.html#trules)', async () => {
+    const pUrn = urn();
+    const res = await postBundle({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: pUrn, resource: { resourceType: 'Patient', active: true }, request: { method: 'POST', url: 'Patient' } },
+        {
+          fullUrl: urn(),
+          resource: {
+            resourceType: 'Observation',
+            text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml"><a href="${pUrn}">the patient</a></div>` },
+            status: 'final',
+            code: { text: 'links' },
+            extension: [{ url: 'http://example.org/fhir/StructureDefinition/link', valueUri: pUrn }],
+          },
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ],
+    });
+    expectStatus(res, 200);
+    const pid = idFromLocation(res.body.entry[0].response.location.replace(/\/_history\/[^/]+$/, ''), 'Patient');
+    const oid = idFromLocation(res.body.entry[1].response.location.replace(/\/_history\/[^/]+$/, ''), 'Observation');
+    const obs = (await read(t, 'Observation', oid)).body;
+    const ok = [`Patient/${pid}`, `${BASE_URL}/Patient/${pid}`];
+    assert.ok(ok.includes(obs.extension[0].valueUri), `valueUri not replaced: ${obs.extension[0].valueUri}`);
+    assert.ok(ok.some((u) => obs.text.div.includes(`href="${u}"`)), `narrative href not replaced: ${obs.text.div}`);
+  });
+
+  for (const [label, second] of [
+    ['two PUTs of the same resource', (id: string) => ({ resource: { resourceType: 'Patient', id, active: false }, request: { method: 'PUT', url: `Patient/${id}` } })],
+    ['a PUT and a DELETE of the same resource', (id: string) => ({ request: { method: 'DELETE', url: `Patient/${id}` } })],
+  ] as const) {
+    it(`overlapping identities (${label}) fail the transaction; nothing written`, async () => {
+      const id = newId('overlap');
+      const res = await postBundle({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: { resourceType: 'Patient', id, active: true }, request: { method: 'PUT', url: `Patient/${id}` } }, second(id)],
+      });
+      expectOutcome(res, [400, 409, 422]);
+      expectStatus(await read(t, 'Patient', id), 404);
+    });
+  }
+
   it('also accepts POST to /fhir/ (trailing slash)', async () => {
     const res = await postBundle(
       {
@@ -129,6 +191,26 @@ describe('transaction', () => {
     assert.ok(String(e[3].response.status).startsWith('201'), `POST: ${JSON.stringify(e[3].response)}`);
     expectStatus(await read(t, 'Patient', putId), 200);
     expectStatus(await read(t, 'Patient', toDelete.id), 410);
+  });
+
+  it('a PATCH entry carries its JSON Patch as a Binary resource (http.html#patch)', async () => {
+    const p = await create(t, { resourceType: 'Patient', active: false });
+    const ops = [{ op: 'replace', path: '/active', value: true }];
+    const res = await postBundle({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: Buffer.from(JSON.stringify(ops)).toString('base64') },
+          request: { method: 'PATCH', url: `Patient/${p.id}` },
+        },
+      ],
+    });
+    expectStatus(res, 200);
+    assert.ok(String(res.body.entry[0].response.status).startsWith('200'), JSON.stringify(res.body.entry[0].response));
+    const r = await read(t, 'Patient', p.id);
+    assert.equal(r.body.active, true);
+    assert.equal(r.body.meta.versionId, '2');
   });
 
   it('processing order: PUT before GET — a GET of X in the same transaction sees the update', async () => {

@@ -173,6 +173,16 @@ describe('every declared interaction works', () => {
     }
   });
 
+  it('conditional interactions are not declared unless search-type is (they need search)', () => {
+    for (const r of cs.rest[0].resource) {
+      if (codes(r.interaction).includes('search-type')) continue;
+      assert.ok(r.conditionalCreate !== true, `${r.type}: conditionalCreate without search`);
+      assert.ok(r.conditionalUpdate !== true, `${r.type}: conditionalUpdate without search`);
+      assert.ok(r.conditionalDelete === undefined || r.conditionalDelete === 'not-supported', `${r.type}: conditionalDelete ${r.conditionalDelete}`);
+      assert.equal((r.searchParam ?? []).length, 0, `${r.type}: searchParam declared without search-type`);
+    }
+  });
+
   it('search-system is not listed unless GET /fhir?… works', async () => {
     const listed = codes(cs.rest[0].interaction).includes('search-system');
     if (listed) {

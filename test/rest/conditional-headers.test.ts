@@ -53,6 +53,15 @@ describe('If-Match on update', () => {
   });
 });
 
+describe('malformed If-Match', () => {
+  it('an If-Match that is not an ETag → 400 or 412, nothing written', async () => {
+    const p = await patientAtV2();
+    const res = await putResource(t, { resourceType: 'Patient', id: p.id, name: [{ family: 'X' }] }).set('If-Match', 'garbage');
+    expectOutcome(res, [400, 412]);
+    assert.equal((await read(t, 'Patient', p.id)).body.meta.versionId, '2');
+  });
+});
+
 describe('If-Match on patch', () => {
   it('W/"1" when current is 2 → 412, nothing written', async () => {
     const p = await patientAtV2();
@@ -96,6 +105,7 @@ describe('conditional read', () => {
     const res = await api(t).get(`/fhir/Patient/${p.id}`).set('If-None-Match', weak(2));
     assert.equal(res.status, 304, `expected 304, got ${show(res)}`);
     assert.equal(res.text ?? '', '');
+    assert.equal(res.headers.etag, weak(2), 'a 304 must carry the ETag (RFC 9110 15.4.5)');
   });
 
   it('If-None-Match with an older ETag → 200 with the current version', async () => {

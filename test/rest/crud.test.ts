@@ -163,6 +163,19 @@ describe('read / vread', () => {
     assertNoServerKeys(res.body);
   });
 
+  it('ids are case-sensitive', async () => {
+    const id = newId('CaseId');
+    await put(t, { ...patientBody(), id });
+    expectStatus(await read(t, 'Patient', id.toLowerCase()), 404);
+    expectStatus(await read(t, 'Patient', id), 200);
+  });
+
+  it('unknown query parameters on read are ignored', async () => {
+    const res = await api(t).get(`/fhir/Patient/${created.id}?foo=bar&_baz=1`);
+    expectStatus(res, 200);
+    assert.equal(res.body.id, created.id);
+  });
+
   it('missing id → 404 OperationOutcome', async () => {
     expectOutcome(await read(t, 'Patient', 'no-such-patient'), 404);
   });
@@ -179,6 +192,12 @@ describe('read / vread', () => {
 
   it('unknown version → 404 OperationOutcome', async () => {
     expectOutcome(await api(t).get(`/fhir/Patient/${created.id}/_history/99`), 404);
+  });
+
+  it('a non-numeric or zero version id → 404 (or 400)', async () => {
+    expectOutcome(await api(t).get(`/fhir/Patient/${created.id}/_history/abc`), [400, 404]);
+    expectOutcome(await api(t).get(`/fhir/Patient/${created.id}/_history/0`), [400, 404]);
+    expectOutcome(await api(t).get(`/fhir/Patient/${created.id}/_history/01`), [400, 404]);
   });
 
   it('vread of a version of a missing resource → 404', async () => {
@@ -328,6 +347,16 @@ describe('delete', () => {
     assert.ok(entries[0].response?.status, 'delete entry has response.status');
     assert.equal(entries[1].request?.method, 'POST');
     assert.equal(entries[1].resource?.meta?.versionId, '1');
+  });
+
+  it('vread of the version that is the deletion → 410 (if deletes get a version)', async () => {
+    const p = await create(t, patientBody());
+    const del = await api(t).delete(`/fhir/Patient/${p.id}`);
+    expectStatus(del, [200, 204]);
+    const entries = await historyEntries(t, `/fhir/Patient/${p.id}/_history`);
+    const etag: string | undefined = entries[0]?.response?.etag ?? del.headers.etag;
+    const m = /^W\/"(.+)"$/.exec(etag ?? '');
+    if (m && m[1] !== '1') expectOutcome(await api(t).get(`/fhir/Patient/${p.id}/_history/${m[1]}`), 410);
   });
 
   it('deleting again is idempotent: 200/204', async () => {

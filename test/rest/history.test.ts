@@ -245,6 +245,11 @@ describe('_since and _at', () => {
     assert.deepEqual(res.body.entry.map((e: any) => e.resource.meta.versionId), ['3', '2']);
   });
 
+  it('_since is kept across _count pages (next links)', async () => {
+    const entries = await historyEntries(t, `/fhir/Patient/${id}/_history?_count=1&_since=${encodeURIComponent(between12)}`);
+    assert.deepEqual(entries.map((e) => e.resource.meta.versionId), ['3', '2']);
+  });
+
   it('_since on type history excludes older resources', async () => {
     const res = await api(t).get(`/fhir/Patient/_history?_since=${encodeURIComponent(between12)}&_count=100`);
     expectStatus(res, 200);

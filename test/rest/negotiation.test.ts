@@ -108,6 +108,10 @@ describe('response format', () => {
     expectStatus(await read(t, 'Practitioner', 'p-text'), 404);
   });
 
+  it('a JSON Patch Content-Type on create (POST) → 415', async () => {
+    expectOutcome(await api(t).post('/fhir/Practitioner').set('Content-Type', 'application/json-patch+json').send('[]'), 415);
+  });
+
   it('application/xml Bundle to the base → 415', async () => {
     expectOutcome(await api(t).post('/fhir').set('Content-Type', 'application/xml').send('<Bundle xmlns="http://hl7.org/fhir"/>'), 415);
   });
@@ -125,6 +129,18 @@ describe('Prefer: return=', () => {
   it('return=minimal on update → 200, empty body', async () => {
     const p = await create(t, { resourceType: 'Patient', active: true });
     const res = await putResource(t, { resourceType: 'Patient', id: p.id, active: false }).set('Prefer', 'return=minimal');
+    expectStatus(res, 200);
+    assert.equal(res.text ?? '', '');
+    assert.equal(res.headers.etag, 'W/"2"');
+  });
+
+  it('return=minimal on patch → 200, empty body', async () => {
+    const p = await create(t, { resourceType: 'Patient', active: true });
+    const res = await api(t)
+      .patch(`/fhir/Patient/${p.id}`)
+      .set('Content-Type', 'application/json-patch+json')
+      .set('Prefer', 'return=minimal')
+      .send(JSON.stringify([{ op: 'replace', path: '/active', value: false }]));
     expectStatus(res, 200);
     assert.equal(res.text ?? '', '');
     assert.equal(res.headers.etag, 'W/"2"');

@@ -31,6 +31,7 @@ function example(file: string): any {
  */
 const INVALID: Array<[string, any, RegExp]> = [
   ['bad birthDate', { resourceType: 'Patient', birthDate: '1990-13-45' }, /Patient\.birthDate/],
+  ['impossible calendar date (2001-02-29)', { resourceType: 'Patient', birthDate: '2001-02-29' }, /Patient\.birthDate/],
   ['birthDate not a date at all', { resourceType: 'Patient', birthDate: 'yesterday' }, /Patient\.birthDate/],
   ['unknown element', { resourceType: 'Patient', favouriteColour: 'blue' }, /Patient\.favouriteColour/],
   ['wrong type: boolean as string', { resourceType: 'Patient', active: 'yes' }, /Patient\.active/],
@@ -49,6 +50,10 @@ const INVALID: Array<[string, any, RegExp]> = [
   ['decimal given as a string', { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueQuantity: { value: '5' } }, /Observation\.value(Quantity)?\.value|valueQuantity/],
   ['bad dateTime in nested Period', { resourceType: 'Patient', name: [{ family: 'X', period: { start: '2020-02-30' } }] }, /Patient\.name(\[0\])?\.period\.start/],
   ['invalid contained resource', { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'c1', birthDate: 'bad' }], generalPractitioner: [{ reference: '#c1' }] }, /birthDate/],
+  ['extension without url', { resourceType: 'Patient', extension: [{ valueString: 'x' }] }, /Patient\.extension/],
+  ['primitive extension for an unknown element', { resourceType: 'Patient', _favouriteColour: { extension: [{ url: 'http://example.org/x', valueString: 'y' }] } }, /favouriteColour/],
+  ['primitive extension holder that is not an object', { resourceType: 'Patient', birthDate: '2000-01-01', _birthDate: 'oops' }, /Patient\._?birthDate/],
+  ['contained resource of an unknown type', { resourceType: 'Patient', contained: [{ resourceType: 'Foo', id: 'c1' }], generalPractitioner: [{ reference: '#c1' }] }, /contained|Foo/],
   ['missing resourceType', { name: [{ family: 'X' }] } as any, /resourceType/],
 ];
 

@@ -1,6 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { FHIR_VERSION, RESOURCE_TYPES, isResourceType } from '../../src/fhir/definitions.js';
@@ -289,6 +290,15 @@ describe('validateResource: invalid resources', () => {
     );
   });
 
+  it('rejects absurdly deep nesting without exhausting the stack', () => {
+    let ext: Record<string, unknown> = { url: 'http://example.org/leaf', valueString: 'x' };
+    for (let i = 0; i < 300; i++) ext = { url: 'http://example.org/x', extension: [ext] };
+    assert.match(single({ resourceType: 'Patient', extension: [ext] }).diagnostics, /nested more than 200 levels deep/);
+    let arr: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) arr = [arr];
+    assert.equal(single({ resourceType: 'Patient', extension: arr }).code, 'structure');
+  });
+
   it(`caps the number of issues at ${MAX_ISSUES}`, () => {
     const resource: Record<string, unknown> = { resourceType: 'Patient' };
     for (let i = 0; i < 150; i++) resource[`foo${i}`] = i;
@@ -321,7 +331,11 @@ describe('issuesToOperationOutcome', () => {
 describe('compiled in memory (cache directory not writable)', () => {
   it('behaves like the cached validator', () => {
     const tables = require('../../src/fhir/schema/r4-tables.json');
-    const compiled = loadCompiledValidators(tables, [...RESOURCE_TYPES], { cacheDir: '/proc/no-such-dir' });
+    // A directory below a regular file can never be created.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-validator-')), 'file');
+    fs.writeFileSync(file, '');
+    const compiled = loadCompiledValidators(tables, [...RESOURCE_TYPES], { cacheDir: path.join(file, 'cache') });
+    fs.rmSync(path.dirname(file), { recursive: true });
     assert.equal(compiled.source, 'memory');
     const validate = compiled.byType.get('Patient')!;
     assert.equal(validate({ resourceType: 'Patient', gender: 'female' }), true);

@@ -20,7 +20,12 @@ export interface JsonRuleResult {
   issues: JsonRuleIssue[];
   /** Pointers whose schema errors are redundant: reported here, or a null that is allowed. */
   suppress: Set<string>;
+  /** Nesting beyond MAX_DEPTH was found (and not walked); schema validation should be skipped. */
+  tooDeep: boolean;
 }
+
+/** Deepest element path walked; real resources stay far below (a guard against stack exhaustion). */
+export const MAX_DEPTH = 200;
 
 type Obj = Record<string, unknown>;
 
@@ -33,7 +38,7 @@ function toPointer(segments: readonly Segment[]): string {
 }
 
 export function checkJsonRules(resource: Obj): JsonRuleResult {
-  const result: JsonRuleResult = { issues: [], suppress: new Set() };
+  const result: JsonRuleResult = { issues: [], suppress: new Set(), tooDeep: false };
   // The current path, mutated while walking; copied only when something is reported.
   const path: Segment[] = [];
   const report = (code: JsonRuleIssue['code'], message: string): void => {
@@ -43,7 +48,10 @@ export function checkJsonRules(resource: Obj): JsonRuleResult {
   };
 
   const visit = (value: unknown): void => {
-    if (typeof value === 'string') {
+    if (path.length > MAX_DEPTH && typeof value === 'object') {
+      if (!result.tooDeep) report('structure', `elements are nested more than ${MAX_DEPTH} levels deep`);
+      result.tooDeep = true;
+    } else if (typeof value === 'string') {
       if (value === '') report('value', 'empty string is not allowed (omit the element instead)');
     } else if (Array.isArray(value)) {
       if (value.length === 0) report('structure', 'empty array is not allowed (omit the element instead)');
