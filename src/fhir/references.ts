@@ -3,13 +3,7 @@
  * transaction Bundles (hl7.org/fhir/R4/http.html#trules), every element of type uri, url,
  * canonical, oid or uuid and the href/src attributes of the narrative.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const model = require('fhirpath/fhir-context/r4') as {
-  path2Type: Record<string, string>;
-  pathsDefinedElsewhere: Record<string, string>;
-};
+import { elementStep, ownTypePath } from './model.js';
 
 /** Calls visit for every object holding a string `reference`, at any depth (contained included). */
 export function visitReferences(value: unknown, visit: (holder: { reference: string }) => void): void {
@@ -26,16 +20,6 @@ export function visitReferences(value: unknown, visit: (holder: { reference: str
 }
 
 const LINK_TYPES = new Set(['uri', 'url', 'canonical', 'oid', 'uuid']);
-const COMPLEX_CONTAINERS = new Set(['BackboneElement', 'Element']);
-
-/** The type path to continue with below `path` (BackboneElements keep their own path). */
-function childPath(path: string): { type: string | undefined; next: string } {
-  const elsewhere = model.pathsDefinedElsewhere[path];
-  if (elsewhere) return { type: 'BackboneElement', next: elsewhere };
-  const type = model.path2Type[path];
-  if (type === undefined) return { type, next: path };
-  return { type, next: COMPLEX_CONTAINERS.has(type) ? path : type };
-}
 
 function rewriteNarrative(div: string, map: ReadonlyMap<string, string>): string {
   return div.replace(/(\s(?:href|src)\s*=\s*)(["'])([^"']*)\2/g, (all, pre: string, q: string, url: string) => {
@@ -58,11 +42,11 @@ function rewriteIn(value: unknown, typePath: string, map: ReadonlyMap<string, st
   if (!value || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
   // A resource (top level, contained, Bundle.entry.resource, Parameters.parameter.resource ...).
-  const own = typeof obj.resourceType === 'string' && (typePath === 'Resource' || typePath === obj.resourceType) ? obj.resourceType : typePath;
+  const own = ownTypePath(obj, typePath);
   for (const key of Object.keys(obj)) {
     if (key === 'resourceType' || key.startsWith('_')) continue;
     const full = `${own}.${key}`;
-    const { type, next } = childPath(full);
+    const { type, next } = elementStep(full);
     if (type === undefined) continue;
     const mode: Mode | undefined = full === 'Reference.reference' || LINK_TYPES.has(type) ? 'link' : type === 'xhtml' ? 'narrative' : undefined;
     const v = obj[key];

@@ -21,6 +21,7 @@ import type { ValidateFunction } from 'ajv';
 import { RESOURCE_TYPES } from './definitions.js';
 import { loadCompiledValidators, type ValidatorSource } from './schema/compile.js';
 import { indexGroups, translateAjvErrors, type GroupIndex } from './schema/errors.js';
+import { checkTypedRules } from './schema/typed-rules.js';
 import { checkJsonRules } from './schema/json-rules.js';
 import { segmentsToExpression, showValue } from './schema/path.js';
 import type { R4Tables } from './schema/tables.js';
@@ -123,6 +124,10 @@ export function validateResource(resource: unknown): ValidationIssue[] {
   for (const s of schemaIssues) {
     if (s.keyword !== 'additionalProperties' && (rules.suppress.has(s.pointer) || rules.suppress.has(s.at))) continue;
     push(issue(s.code, segmentsToExpression(type, s.segments), s.message));
+  }
+  // Calendar validity and one-choice-only, where the schema's patterns said nothing.
+  if (!rules.tooDeep && out.length === 0) {
+    for (const t of checkTypedRules(obj)) push(issue(t.code, t.expression, t.message));
   }
   if (out.length > MAX_ISSUES) {
     const more = out.length - MAX_ISSUES;
