@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import type { Database, DbSession, Filter } from './database.js';
 import { isDuplicateKeyError } from './database.js';
+import { GroupCommit } from './group-commit.js';
 import { conflict, gone, notFound, preconditionFailed } from '../fhir/errors.js';
 import {
   type CurrentDoc,
@@ -64,7 +65,11 @@ const MAX_CAS_RETRIES = 20;
 export class ResourceStore {
   private readonly preparedTypes = new Map<string, Promise<void>>();
 
-  constructor(readonly db: Database) {}
+  private readonly groupCommit: GroupCommit;
+
+  constructor(readonly db: Database) {
+    this.groupCommit = new GroupCommit(db);
+  }
 
   /** Runs fn in one transaction (all-or-nothing). */
   transaction<R>(fn: (session: DbSession) => Promise<R>): Promise<R> {
@@ -74,13 +79,16 @@ export class ResourceStore {
   async create(type: string, resource: fhir4.Resource, options: WriteOptions & { id?: string } = {}): Promise<StoredVersion> {
     await this.prepareType(type);
     const id = options.id ?? crypto.randomUUID();
-    return this.write(options.session, async (session) => {
+    const work = async (session: DbSession | undefined) => {
       const ts = this.now();
       const stored = withMeta(resource, id, 1, ts);
       await this.currentOf(type).insertOne({ _id: id, v: 1, ts, resource: stored }, { session });
       await this.historyOf(type).insertOne({ _id: historyKey(id, 1), id, v: 1, ts, method: 'POST', resource: stored }, { session });
       return toVersion(type, { _id: id, v: 1, ts, resource: stored }, 'POST');
-    });
+    };
+    // A new id cannot conflict with anyone: creates outside a caller's transaction commit in groups.
+    if (!options.session && this.db.supportsTransactions) return this.groupCommit.run(work);
+    return this.write(options.session, work);
   }
 
   async read(type: string, id: string, session?: DbSession): Promise<StoredVersion> {
