@@ -24,9 +24,11 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: deps.maxBody });
-  router.use((req, res, next) => (BODY_METHODS.has(req.method) ? raw(req, res, next) : next()));
+  const readRaw = (req: Request, res: Response) =>
+    new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     try {
+      if (BODY_METHODS.has(req.method)) await readRaw(req, res);
       const query = queryPairs(req.originalUrl);
       const format = negotiateResponse(first(query, '_format'), req.get('accept'));
       const segments = pathSegments(req.path);
@@ -148,25 +150,25 @@ interface WriteOptions {
   baseUrl: string;
 }
 
+/** Writes status, headers and body in one go (one writeHead, one end: one socket write). */
 function writeResponse(res: Response, req: Request, r: FhirResponse, o: WriteOptions): void {
-  res.status(r.status);
+  const headers: Record<string, string> = {};
   if (r.version) {
-    res.setHeader('ETag', `W/"${r.version.versionId}"`);
-    res.setHeader('Last-Modified', new Date(r.version.lastUpdated).toUTCString());
+    headers.ETag = `W/"${r.version.versionId}"`;
+    headers['Last-Modified'] = httpDate(r.version.lastUpdated);
   }
-  if (r.location) {
-    res.setHeader(r.status === 201 ? 'Location' : 'Content-Location', `${o.baseUrl}/${r.location}`);
-  }
-  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
-  if (r.status === 304 || r.resource === undefined) {
-    res.end();
-    return;
-  }
+  if (r.location) headers[r.status === 201 ? 'Location' : 'Content-Location'] = `${o.baseUrl}/${r.location}`;
+  if (r.headers) Object.assign(headers, r.headers);
+  const send = (body?: string | Buffer): void => {
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+    res.writeHead(r.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  if (r.status === 304 || r.resource === undefined) return send();
   if (r.binary && o.format.rawAllowed && r.binary.contentType) {
-    res.setHeader('Content-Type', r.binary.contentType);
-    if (r.binary.securityContext?.reference) res.setHeader('X-Security-Context', r.binary.securityContext.reference);
-    res.end(req.method === 'HEAD' ? undefined : binaryBytes(r.binary));
-    return;
+    headers['Content-Type'] = r.binary.contentType;
+    if (r.binary.securityContext?.reference) headers['X-Security-Context'] = r.binary.securityContext.reference;
+    return send(binaryBytes(r.binary));
   }
   const isWrite = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
   let body: fhir4.Resource | undefined = r.resource;
@@ -179,14 +181,22 @@ function writeResponse(res: Response, req: Request, r: FhirResponse, o: WriteOpt
       } as fhir4.OperationOutcome;
     }
   }
-  if (body === undefined) {
-    res.end();
-    return;
-  }
+  if (body === undefined) return send();
   if (o.summary || o.elements) body = subsetResource(body, o);
-  res.setHeader('Content-Type', `${o.format.type || FHIR_JSON}; charset=utf-8`);
-  const json = o.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
-  res.end(req.method === 'HEAD' ? undefined : json);
+  headers['Content-Type'] = `${o.format.type || FHIR_JSON}; charset=utf-8`;
+  send(o.pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body));
+}
+
+const httpDates = new Map<string, string>();
+/** lastUpdated (ISO) -> RFC 7231 date, cached: many responses share a few recent instants. */
+function httpDate(iso: string): string {
+  let d = httpDates.get(iso);
+  if (d === undefined) {
+    if (httpDates.size > 10_000) httpDates.clear();
+    d = new Date(iso).toUTCString();
+    httpDates.set(iso, d);
+  }
+  return d;
 }
 
 function subsetResource(resource: fhir4.Resource, o: WriteOptions): fhir4.Resource {

@@ -13,7 +13,10 @@ export interface Matcher {
 export function compileFilter(filter: Filter | null | undefined): Matcher {
   if (filter === null || filter === undefined) return { test: () => true };
   if (typeof filter !== 'object' || Array.isArray(filter)) throw badValue('query filter must be an object');
-  if (Object.keys(filter).length === 0) return { test: () => true };
+  const keys = Object.keys(filter);
+  if (keys.length === 0) return { test: () => true };
+  const simple = simpleEquality(filter, keys);
+  if (simple) return simple;
   try {
     const q = new Query(filter);
     return {
@@ -28,6 +31,30 @@ export function compileFilter(filter: Filter | null | undefined): Matcher {
   } catch (err) {
     throw wrapMingoError(err);
   }
+}
+
+type Scalar = string | number | boolean;
+const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && !Number.isNaN(v));
+
+/**
+ * The hot path (`{_id: x}`, `{_id: x, v: 3}`): equality of top-level fields with scalar values,
+ * evaluated without mingo, with MongoDB's semantics (a scalar matches a field equal to it, or an
+ * array field holding it).
+ */
+function simpleEquality(filter: Filter, keys: string[]): Matcher | undefined {
+  for (const k of keys) if (k.startsWith('$') || k.includes('.') || !isScalar(filter[k])) return undefined;
+  const pairs = keys.map((k) => [k, filter[k] as Scalar] as const);
+  return {
+    test: (doc) => {
+      for (const [k, want] of pairs) {
+        const have = doc[k];
+        if (have === want) continue;
+        if (Array.isArray(have) && have.includes(want)) continue;
+        return false;
+      }
+      return true;
+    },
+  };
 }
 
 export function validateSort(sort: SortSpec): void {
