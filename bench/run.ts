@@ -14,7 +14,7 @@
  *       repeated to fill about BENCH_SECONDS; reports resources created per second
  *
  * Env: BENCH_SECONDS (10) per measured phase, BENCH_WARMUP_SECONDS (2) before each,
- * BENCH_CONNECTIONS (10) for (a)-(c), BENCH_TX_CONNECTIONS (4) for (d), BENCH_PATIENTS (1000),
+ * BENCH_CONNECTIONS (25) for (a)-(c), BENCH_TX_CONNECTIONS (4) for (d), BENCH_PATIENTS (1000),
  * BENCH_SWEEP (e.g. "10,25,50": also measure (a)-(c) at those connection counts),
  * BENCH_AUTHORIZATION (an Authorization header value, if the server requires one).
  * Prints PASS/FAIL against the targets; always exits 0 (unless it cannot run at all).
@@ -38,7 +38,7 @@ function num(name: string, dflt: number): number {
 
 const SECONDS = num('BENCH_SECONDS', 10);
 const WARMUP = num('BENCH_WARMUP_SECONDS', 2);
-const CONNECTIONS = num('BENCH_CONNECTIONS', 10);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 25);
 const TX_CONNECTIONS = num('BENCH_TX_CONNECTIONS', 4);
 const PATIENTS = num('BENCH_PATIENTS', 1000);
 const SWEEP = (process.env.BENCH_SWEEP ?? '')
@@ -271,7 +271,9 @@ async function main(): Promise<void> {
     counter = 0;
     okEntries = 0;
     failures.length = 0;
+    const m0 = Date.now();
     const run = await cannon(txOpts(bodies.length * reps));
+    log(`(d) ${bodies.length * reps} bundles, ${okEntries} entries created in ${((Date.now() - m0) / 1000).toFixed(2)} s wall (autocannon: ${run.result.duration} s)`);
     figure(`(d) Synthea transactions (${bodies.length} bundles x${reps})`, run, {
       resourcesPerSec: run.result.duration > 0 ? okEntries / run.result.duration : 0,
       note: failures.length ? `failures: ${failures.join(' | ')}` : undefined,
@@ -295,10 +297,12 @@ function report(rows: Record<string, Map<number, Figure>>): void {
   out.push(`machine: ${machine()}`);
   out.push(`phases: ${SECONDS} s measured after ${WARMUP} s warm-up; loopback 127.0.0.1; servers as child processes, NODE_ENV=production`);
   out.push('');
-  out.push('| phase | connections | req/s | p50 ms | p99 ms | resources/s | non-2xx | errors |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| phase | connections | req/s | p50 ms | p99 ms | resources/s | 2xx | seconds | non-2xx | errors |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const f of figures) {
-    out.push(`| ${f.phase} | ${f.connections} | ${fmt(f.rps)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(f.resourcesPerSec)} | ${f.non2xx} | ${f.errors} |`);
+    out.push(
+      `| ${f.phase} | ${f.connections} | ${fmt(f.rps)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(f.resourcesPerSec)} | ${f.ok} | ${fmt(f.seconds, 2)} | ${f.non2xx} | ${f.errors} |`,
+    );
   }
   for (const f of figures) if (f.note) out.push(`note ${f.phase} c=${f.connections}: ${f.note}`);
   out.push('');

@@ -27,7 +27,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, stopServer, type ChildServer } from './server.js';
+import { startServer, stopServer, type ChildServer } from '../helpers/server.js';
 import { diffPaths, mapLimit, withoutServerFields, type JsonObject } from '../realdata/lib.js';
 
 const LOAD_MS = Number(process.env.DURABILITY_LOAD_MS ?? 3000);

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { repoRoot, startServer, stopServer, type ChildServer } from '../durability/server.js';
+import { repoRoot, startServer, stopServer, type ChildServer } from '../helpers/server.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {

@@ -57,7 +57,8 @@ export class EmbeddedDatabase implements Database, CollectionHost {
 
   constructor(readonly dir: string, options: EmbeddedOptions = {}) {
     this.txnTimeoutMs = options.transactionTimeoutMs ?? 60_000;
-    this.env = open({ path: dir, maxDbs: options.maxDbs ?? 10_000 });
+    // noSubdir: false — the directory is the environment even when its name has a dot in it.
+    this.env = open({ path: dir, noSubdir: false, maxDbs: options.maxDbs ?? 10_000 });
     this.catalog = this.env.openDB('$catalog', {});
   }
 
