@@ -33,6 +33,19 @@ for (const entry of bundle.entry ?? []) {
   }
   out[sd.type] = { summary, mandatory };
 }
+// The patient CompartmentDefinition, from the official bundle (not Medplum's edited copy).
+const compartments: Record<string, Record<string, string[]>> = {};
+for (const entry of bundle.entry ?? []) {
+  const cd = entry.resource as fhir4.CompartmentDefinition | undefined;
+  if (cd?.resourceType !== 'CompartmentDefinition') continue;
+  const byType: Record<string, string[]> = {};
+  for (const r of cd.resource ?? []) if (r.param?.length) byType[r.code] = r.param;
+  compartments[cd.code] = byType;
+}
+const here = import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname);
+fs.writeFileSync(path.resolve(here, '../src/fhir/generated/compartments.json'), JSON.stringify(compartments) + '\n');
+console.log(`wrote compartments ${Object.keys(compartments).join(', ')}`);
+
 const file = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../src/fhir/generated/elements.json');
 fs.writeFileSync(file, JSON.stringify(out) + '\n');
 console.log(`wrote ${Object.keys(out).length} types to ${file}`);

@@ -6,7 +6,8 @@ import express, { type Express } from 'express';
 import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import type { Database } from './store/database.js';
+import type { Database, Doc } from './store/database.js';
+import { extractSearchIndex } from './search/index.js';
 import { ResourceStore } from './store/resource-store.js';
 import { createRouter, type Router } from './resources/router.js';
 import { createBundleProcessor } from './resources/bundle.js';
@@ -28,7 +29,7 @@ export interface AppParts {
 
 export async function createApp({ config, db, logger }: AppParts): Promise<{ app: Express; store: ResourceStore }> {
   await loadValidator();
-  const store = new ResourceStore(db);
+  const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc);
   const startedAt = new Date().toISOString();
   const capability = buildCapabilityStatement({
     baseUrl: config.baseUrl,

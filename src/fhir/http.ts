@@ -52,6 +52,7 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
           securityContext: req.get('x-security-context'),
         },
         prefer: prefer.return,
+        handling: prefer.handling,
       };
       readBody(req, fhirReq, segments);
       authorize(OPEN_ACCESS, fhirReq);
@@ -122,7 +123,12 @@ function parseBody(req: Request, fhirReq: FhirRequest, segments: string[]): void
     fhirReq.raw = { contentType: mediaType(contentType) ?? 'application/octet-stream', data: buf };
     return;
   }
-  if (kind === 'form') throw new FhirError(415, 'not-supported', 'application/x-www-form-urlencoded bodies are only for _search, which this server does not support yet');
+  if (kind === 'form') {
+    const pairs: Array<[string, string]> = [];
+    for (const [k, v] of new URLSearchParams(buf.toString('utf8'))) pairs.push([k, v]);
+    fhirReq.form = pairs;
+    return;
+  }
   if (req.method === 'PATCH' && kind !== 'json-patch') {
     throw new FhirError(415, 'not-supported', 'PATCH takes a JSON Patch document (Content-Type: application/json-patch+json)');
   }
@@ -202,9 +208,11 @@ function httpDate(iso: string): string {
 function subsetResource(resource: fhir4.Resource, o: WriteOptions): fhir4.Resource {
   const one = (x: fhir4.Resource) => applyElements(applySummary(x, o.summary), o.elements);
   if (resource.resourceType === 'OperationOutcome') return resource;
-  if (resource.resourceType === 'Bundle' && (resource as fhir4.Bundle).type === 'history') {
+  const bundleType = resource.resourceType === 'Bundle' ? (resource as fhir4.Bundle).type : undefined;
+  if (bundleType === 'history' || bundleType === 'searchset') {
     const b = resource as fhir4.Bundle;
-    return { ...b, entry: b.entry?.map((e) => (e.resource ? { ...e, resource: one(e.resource) } : e)) } as fhir4.Bundle;
+    const keep = (e: fhir4.BundleEntry) => e.resource && e.search?.mode !== 'outcome';
+    return { ...b, entry: b.entry?.map((e) => (keep(e) ? { ...e, resource: one(e.resource!) } : e)) } as fhir4.Bundle;
   }
   return one(resource);
 }

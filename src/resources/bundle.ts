@@ -4,11 +4,12 @@
  * inside one database transaction, and fails whole at the first failing entry. A batch processes
  * each entry on its own and reports an outcome per entry.
  */
-import crypto from 'node:crypto';
+import { newResourceId } from '../store/ids.js';
 import { STATUS_CODES } from 'node:http';
 import { FhirError, badRequest, notSupported } from '../fhir/errors.js';
 import { isResourceType } from '../fhir/definitions.js';
-import { rewriteReferences } from '../fhir/references.js';
+import { rewriteReferences, visitReferences } from '../fhir/references.js';
+import { conditionalMatches, noMatch, parseCondition, tooMany, type ConditionalContext } from './conditional.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { FhirRequest, FhirResponse, QueryPairs } from './interaction.js';
 import type { Router } from './router.js';
@@ -25,6 +26,8 @@ interface PlannedEntry {
   segments: string[];
   query: QueryPairs;
   assignedId?: string;
+  /** a conditional delete that matched nothing: answered with this outcome */
+  skip?: fhir4.OperationOutcome;
 }
 
 export interface BundleDeps {
@@ -121,7 +124,62 @@ async function transaction(deps: BundleDeps, req: FhirRequest, planned: PlannedE
   if (!deps.store.db.supportsTransactions) {
     throw notSupported('Transaction Bundles need MongoDB running as a replica set (a single-node replica set is enough); this server is connected to a standalone mongod. Batch Bundles work.');
   }
-  // Identities: every fullUrl names one entry; urn:uuid/urn:oid ones are resolved to Type/id.
+  const route = deps.route();
+  const responses = await deps.store.transaction(async (session) => {
+    const ctx = { store: deps.store, baseUrl: deps.baseUrl, session };
+    // Conditional urls and If-None-Exist are resolved first, against the state before the bundle.
+    const existing = new Map<number, string>();
+    for (const p of planned) {
+      try {
+        const found = await resolveConditionalEntry(ctx, p);
+        if (found !== undefined) existing.set(p.index, found);
+      } catch (err) {
+        throw entryFailure(err, p);
+      }
+    }
+    const refMap = identityMap(planned, existing);
+    checkOverlaps(planned);
+    const resources: unknown[] = [];
+    for (const p of planned) {
+      if (p.entry.resource === undefined) {
+        resources.push(undefined);
+        continue;
+      }
+      const copy = structuredClone(p.entry.resource);
+      if (copy && typeof copy === 'object' && typeof copy.resourceType === 'string') {
+        rewriteReferences(copy, refMap);
+        try {
+          await resolveConditionalReferences(ctx, copy);
+        } catch (err) {
+          throw entryFailure(err, p);
+        }
+      }
+      resources.push(copy);
+    }
+    const order = [...planned].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
+    const out: FhirResponse[] = new Array(planned.length);
+    for (const p of order) {
+      try {
+        const match = existing.get(p.index);
+        if (p.method === 'POST' && match !== undefined) {
+          const version = await deps.store.read(p.segments[0], match, session);
+          out[p.index] = { status: 200, resource: version.resource, version };
+        } else if (p.skip) {
+          out[p.index] = { status: 200, resource: p.skip };
+        } else {
+          out[p.index] = await route(entryRequest(p, resources[p.index], session));
+        }
+      } catch (err) {
+        throw entryFailure(err, p);
+      }
+    }
+    return out;
+  });
+  return { status: 200, resource: responseBundle('transaction-response', deps.baseUrl, planned, responses, prefer) };
+}
+
+/** Every fullUrl names one entry; urn:uuid/urn:oid ones (and POSTs) resolve to Type/id. */
+function identityMap(planned: PlannedEntry[], existing: Map<number, string>): Map<string, string> {
   const refMap = new Map<string, string>();
   const seen = new Set<string>();
   for (const p of planned) {
@@ -132,16 +190,21 @@ async function transaction(deps: BundleDeps, req: FhirRequest, planned: PlannedE
     }
     const [type, id] = p.segments;
     if (p.method === 'POST' && p.segments.length === 1 && isResourceType(type)) {
-      p.assignedId = crypto.randomUUID();
-      if (fullUrl) refMap.set(fullUrl, `${type}/${p.assignedId}`);
+      const match = existing.get(p.index);
+      if (match === undefined) p.assignedId = newResourceId();
+      if (fullUrl) refMap.set(fullUrl, `${type}/${match ?? p.assignedId}`);
     } else if (p.method === 'PUT' && p.segments.length === 2 && fullUrl && /^urn:(uuid|oid):/.test(fullUrl)) {
       refMap.set(fullUrl, `${type}/${id}`);
     }
   }
-  // Steps 1-3 (DELETE, POST, PUT/PATCH) must not touch the same resource twice.
+  return refMap;
+}
+
+/** Steps 1-3 (DELETE, POST, PUT/PATCH) must not touch the same resource twice. */
+function checkOverlaps(planned: PlannedEntry[]): void {
   const identities = new Map<string, number>();
   for (const p of planned) {
-    if (p.method === 'GET' || p.method === 'HEAD' || p.segments.length < 1) continue;
+    if (p.method === 'GET' || p.method === 'HEAD' || p.segments.length < 1 || p.skip) continue;
     const [type, id] = p.segments;
     const identity = p.method === 'POST' ? `${type}/${p.assignedId ?? p.index}` : id !== undefined ? `${type}/${id}` : undefined;
     if (identity === undefined) continue;
@@ -151,26 +214,58 @@ async function transaction(deps: BundleDeps, req: FhirRequest, planned: PlannedE
     }
     identities.set(identity, p.index);
   }
-  const resources = planned.map((p) => {
-    if (p.entry.resource === undefined) return undefined;
-    const copy = structuredClone(p.entry.resource);
-    if (copy && typeof copy === 'object' && typeof copy.resourceType === 'string') rewriteReferences(copy, refMap);
-    return copy;
-  });
-  const order = [...planned].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
-  const route = deps.route();
-  const responses = await deps.store.transaction(async (session) => {
-    const out: FhirResponse[] = new Array(planned.length);
-    for (const p of order) {
-      try {
-        out[p.index] = await route(entryRequest(p, resources[p.index], session));
-      } catch (err) {
-        throw entryFailure(err, p);
+}
+
+/**
+ * A conditional PUT/PATCH/DELETE url becomes the matching resource's url; a POST with
+ * ifNoneExist that matches returns the match's id (the entry then answers 200 with it).
+ */
+async function resolveConditionalEntry(ctx: ConditionalContext, p: PlannedEntry): Promise<string | undefined> {
+  const [type] = p.segments;
+  if (!isResourceType(type ?? '')) return undefined;
+  if (p.method === 'POST' && p.segments.length === 1 && p.entry.request?.ifNoneExist) {
+    const ids = await conditionalMatches(ctx, type, parseCondition(type, p.entry.request.ifNoneExist, 'ifNoneExist'), 'ifNoneExist');
+    if (ids.length > 1) throw tooMany(type, 'ifNoneExist');
+    return ids[0];
+  }
+  if ((p.method === 'PUT' || p.method === 'PATCH' || p.method === 'DELETE') && p.segments.length === 1 && p.query.length) {
+    const what = `Conditional ${p.method.toLowerCase()}`;
+    const ids = await conditionalMatches(ctx, type, p.query, what);
+    if (ids.length > 1) throw tooMany(type, what);
+    let id = ids[0];
+    if (id === undefined) {
+      if (p.method === 'PATCH') throw noMatch(type, what);
+      if (p.method === 'DELETE') {
+        p.skip = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `No ${type} matches; nothing to delete` }] };
+        return undefined;
       }
+      const bodyId = (p.entry.resource as { id?: unknown } | undefined)?.id;
+      id = typeof bodyId === 'string' ? bodyId : newResourceId();
     }
-    return out;
+    p.segments = [type, id];
+    p.query = [];
+    if (p.method === 'PUT' && p.entry.resource && (p.entry.resource as { id?: string }).id === undefined) {
+      p.entry = { ...p.entry, resource: { ...p.entry.resource, id } as fhir4.Resource };
+    }
+  }
+  return undefined;
+}
+
+/** References like "Patient?identifier=x|1" become the one match (0 or many fail the bundle). */
+async function resolveConditionalReferences(ctx: ConditionalContext, resource: unknown): Promise<void> {
+  const holders: Array<{ reference: string }> = [];
+  visitReferences(resource, (h) => {
+    if (/^[A-Z][A-Za-z]+\?/.test(h.reference)) holders.push(h);
   });
-  return { status: 200, resource: responseBundle('transaction-response', deps.baseUrl, planned, responses, prefer) };
+  for (const h of holders) {
+    const q = h.reference.indexOf('?');
+    const type = h.reference.slice(0, q);
+    if (!isResourceType(type)) throw badRequest(`Conditional reference '${h.reference}': ${type} is not a resource type`);
+    const ids = await conditionalMatches(ctx, type, parseCondition(type, h.reference.slice(q + 1), 'Conditional reference'), `Conditional reference '${h.reference}'`);
+    if (ids.length === 0) throw new FhirError(412, 'not-found', `Conditional reference '${h.reference}' matches no ${type}`);
+    if (ids.length > 1) throw tooMany(type, `Conditional reference '${h.reference}'`);
+    h.reference = `${type}/${ids[0]}`;
+  }
 }
 
 function entryFailure(err: unknown, p: PlannedEntry): FhirError {

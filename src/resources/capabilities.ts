@@ -4,6 +4,7 @@
  */
 import { RESOURCE_TYPES, FHIR_VERSION } from '../fhir/definitions.js';
 import { OPERATIONS } from '../operations/index.js';
+import { searchParametersOf } from '../search/parameters.js';
 
 export const TYPE_INTERACTIONS: fhir4.CapabilityStatementRestResourceInteraction['code'][] = [
   'read',
@@ -14,7 +15,17 @@ export const TYPE_INTERACTIONS: fhir4.CapabilityStatementRestResourceInteraction
   'history-instance',
   'history-type',
   'create',
+  'search-type',
 ];
+
+const PARAM_TYPES = new Set(['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri']);
+
+/** The search parameters that work for a type: those whose values are extracted on write. */
+function searchParams(type: string): fhir4.CapabilityStatementRestResourceSearchParam[] {
+  return searchParametersOf(type)
+    .filter((p) => p.branches.length > 0 && PARAM_TYPES.has(p.type))
+    .map((p) => ({ name: p.code, definition: p.url, type: p.type as fhir4.CapabilityStatementRestResourceSearchParam['type'] }));
+}
 
 export interface CapabilityOptions {
   baseUrl: string;
@@ -35,14 +46,17 @@ export function buildCapabilityStatement(opts: CapabilityOptions): fhir4.Capabil
     versioning: 'versioned-update',
     readHistory: true,
     updateCreate: true,
-    conditionalCreate: false,
+    conditionalCreate: true,
     conditionalRead: 'full-support',
-    conditionalUpdate: false,
-    conditionalDelete: 'not-supported',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
     referencePolicy: ['literal', 'local'],
+    searchInclude: ['*', ...searchParametersOf(type).filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`)],
+    searchRevInclude: ['*'],
+    searchParam: searchParams(type),
     ...(typeOps.length ? { operation: typeOps } : {}),
   }));
-  const systemInteractions: fhir4.CapabilityStatementRestInteraction['code'][] = ['batch', 'history-system'];
+  const systemInteractions: fhir4.CapabilityStatementRestInteraction['code'][] = ['batch', 'history-system', 'search-system'];
   if (opts.supportsTransactions) systemInteractions.unshift('transaction');
   return {
     resourceType: 'CapabilityStatement',

@@ -10,6 +10,7 @@ import type { ResourceStore, StoredVersion } from '../store/resource-store.js';
 import { type FhirRequest, type FhirResponse, versionLocation } from './interaction.js';
 import { assertValid, prepareForWrite, requireResourceBody } from './resource-input.js';
 import { binaryFromRaw } from './binary.js';
+import { existingForCreate } from './conditional.js';
 
 const MAX_PATCH_RETRIES = 10;
 
@@ -31,12 +32,13 @@ function resourceFromRequest(req: FhirRequest, type: string): fhir4.Resource {
   return requireResourceBody(req.body, type);
 }
 
-export async function createResource(store: ResourceStore, req: FhirRequest, type: string): Promise<FhirResponse> {
-  if (req.headers.ifNoneExist !== undefined) {
-    throw new FhirError(400, 'not-supported', 'Conditional create (If-None-Exist) is not supported by this server yet');
-  }
+export async function createResource(store: ResourceStore, req: FhirRequest, type: string, baseUrl = ''): Promise<FhirResponse> {
   const resource = prepareForWrite(resourceFromRequest(req, type), undefined);
   assertValid(resource);
+  if (req.headers.ifNoneExist !== undefined) {
+    const existing = await existingForCreate({ store, baseUrl, session: req.session }, type, req.headers.ifNoneExist);
+    if (existing) return existing;
+  }
   const version = await store.create(type, resource, { session: req.session, id: req.assignedId });
   return { status: 201, resource: version.resource, version, location: versionLocation(version) };
 }
@@ -70,10 +72,10 @@ function notModified(req: FhirRequest, version: StoredVersion): boolean {
   return false;
 }
 
-export async function updateResource(store: ResourceStore, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
+export async function updateResource(store: ResourceStore, req: FhirRequest, type: string, id: string, conditional = false): Promise<FhirResponse> {
   requireId(type, id);
   const body = resourceFromRequest(req, type);
-  const bodyId = type === 'Binary' && req.raw ? id : body.id;
+  const bodyId = (type === 'Binary' && req.raw) || (conditional && body.id === undefined) ? id : body.id;
   if (bodyId === undefined) throw badRequest(`The ${type} in the body has no id; it must be '${id}' as in the URL`, [`${type}.id`]);
   if (bodyId !== id) throw badRequest(`The id in the body ('${String(bodyId)}') does not match the id in the URL ('${id}')`, [`${type}.id`]);
   const resource = prepareForWrite(body, id);

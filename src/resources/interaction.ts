@@ -23,12 +23,16 @@ export interface FhirRequest {
     /** X-Security-Context, for Binary */
     securityContext?: string;
   };
+  /** the parameters of an application/x-www-form-urlencoded body (POST [type]/_search) */
+  form?: QueryPairs;
   /** the parsed JSON body */
   body?: unknown;
   /** raw bytes of a non-FHIR body (Binary) */
   raw?: { contentType: string; data: Buffer };
   /** set for entries of a transaction Bundle */
   session?: DbSession;
+  /** Prefer: handling=strict makes unknown search parameters an error */
+  handling?: 'strict' | 'lenient';
   /** Prefer: return=... of the request (default representation) */
   prefer?: ReturnPreference;
   /** the id a transaction assigned in advance to a POST entry, so references to it resolve */

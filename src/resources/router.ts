@@ -2,14 +2,17 @@
  * Dispatches a FhirRequest to its interaction. The same router serves HTTP requests and the
  * entries of batch and transaction Bundles.
  */
-import { methodNotAllowed, notFound } from '../fhir/errors.js';
+import { FhirError, methodNotAllowed, notFound } from '../fhir/errors.js';
+import { searchSystem, searchType } from './search.js';
+import { isCompartment } from '../search/execute/filters.js';
 import { isResourceType } from '../fhir/definitions.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { OPERATIONS } from '../operations/index.js';
 import type { FhirOperation } from '../operations/operation.js';
-import type { FhirRequest, FhirResponse } from './interaction.js';
+import type { FhirRequest, FhirResponse, QueryPairs } from './interaction.js';
 import { createResource, deleteResource, patchResource, readResource, requireId, updateResource, vreadResource } from './crud.js';
 import { history } from './history.js';
+import { conditionalTarget, conditionalUpdateTarget, hasCriteria, noMatch } from './conditional.js';
 
 export interface RouterDeps {
   store: ResourceStore;
@@ -21,8 +24,17 @@ export interface RouterDeps {
 
 export type Router = (req: FhirRequest) => Promise<FhirResponse>;
 
+/** The parameters of a search: the query, plus a form body's (POST _search takes only forms). */
+function searchParams(req: FhirRequest): QueryPairs {
+  if (req.method === 'POST' && req.body !== undefined) {
+    throw new FhirError(415, 'not-supported', 'POST _search takes its parameters as application/x-www-form-urlencoded, not a JSON body');
+  }
+  return [...req.query, ...(req.form ?? [])];
+}
+
 export function createRouter(deps: RouterDeps): Router {
   const { store, baseUrl } = deps;
+  const search = { store, baseUrl };
 
   const operation = (name: string, level: 'system' | 'type' | 'instance'): FhirOperation => {
     const op = OPERATIONS.get(name.slice(1));
@@ -35,9 +47,13 @@ export function createRouter(deps: RouterDeps): Router {
     const m = req.method === 'HEAD' ? 'GET' : req.method;
     if (rest.length) throw notFound(`No FHIR interaction at /${req.segments.join('/')}`);
 
-    if (first === undefined) {
-      if (m === 'POST') return deps.processBundle(req);
-      throw methodNotAllowed(`${req.method} is not supported at the FHIR base; POST a batch or transaction Bundle`, ['POST']);
+    if (req.form && !req.segments.includes('_search')) {
+      throw new FhirError(415, 'not-supported', 'application/x-www-form-urlencoded bodies are only for [type]/_search');
+    }
+    if (first === undefined || (first === '_search' && second === undefined)) {
+      if (m === 'POST' && first === undefined) return deps.processBundle(req);
+      if (m === 'GET' || first === '_search') return searchSystem(search, req, searchParams(req));
+      throw methodNotAllowed(`${req.method} is not supported at the FHIR base; POST a batch or transaction Bundle, or GET to search`, ['GET', 'POST']);
     }
     if (first === 'metadata' && second === undefined) {
       if (m !== 'GET') throw methodNotAllowed(`${req.method} is not allowed on metadata`, ['GET']);
@@ -55,11 +71,27 @@ export function createRouter(deps: RouterDeps): Router {
     if (!isResourceType(type)) throw notFound(`'${first.slice(0, 80)}' is not a FHIR R4 resource type`);
 
     if (second === undefined) {
-      if (m === 'POST') return createResource(store, req, type);
-      throw methodNotAllowed(
-        m === 'GET' ? `Search on ${type} is not supported by this server yet` : `${req.method} ${type} needs an id: ${req.method} ${type}/[id]`,
-        ['POST'],
-      );
+      if (m === 'POST') return createResource(store, req, type, baseUrl);
+      if (m === 'GET') return searchType(search, req, type, req.query);
+      if (hasCriteria(req.query)) {
+        const ctx = { store, baseUrl, session: req.session };
+        if (m === 'PUT') return updateResource(store, req, type, await conditionalUpdateTarget(ctx, req, type), true);
+        if (m === 'PATCH') {
+          const id = await conditionalTarget(ctx, req, type, 'Conditional patch');
+          if (id === undefined) throw noMatch(type, 'Conditional patch');
+          return patchResource(store, req, type, id);
+        }
+        if (m === 'DELETE') {
+          const id = await conditionalTarget(ctx, req, type, 'Conditional delete');
+          if (id === undefined) return { status: 200, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `No ${type} matches the criteria; nothing to delete` }] } as fhir4.OperationOutcome };
+          return deleteResource(store, req, type, id);
+        }
+      }
+      throw methodNotAllowed(`${req.method} ${type} needs an id (${req.method} ${type}/[id]) or search criteria (${req.method} ${type}?identifier=...)`, ['GET', 'POST']);
+    }
+    if (second === '_search' && third === undefined) {
+      if (m !== 'POST' && m !== 'GET') throw methodNotAllowed(`${req.method} is not allowed on ${type}/_search`, ['GET', 'POST']);
+      return searchType(search, req, type, searchParams(req));
     }
     if (second === '_history' && third === undefined) {
       if (m !== 'GET') throw methodNotAllowed(`${req.method} is not allowed on ${type}/_history`, ['GET']);
@@ -87,6 +119,15 @@ export function createRouter(deps: RouterDeps): Router {
     if (third.startsWith('$') && fourth === undefined) {
       if (m !== 'GET' && m !== 'POST') throw methodNotAllowed(`${req.method} is not allowed on operations`, ['GET', 'POST']);
       return operation(third, 'instance').handler({ store, baseUrl, req, type, id });
+    }
+    if (isCompartment(type) && (isResourceType(third) || third === '*' || third === '_search')) {
+      const viaPost = third === '_search' || fourth === '_search';
+      if (fourth !== undefined && fourth !== '_search') throw notFound(`No FHIR interaction at /${req.segments.join('/')}`);
+      if (viaPost ? m !== 'POST' && m !== 'GET' : m !== 'GET') throw methodNotAllowed(`${req.method} is not allowed on a compartment search`, viaPost ? ['GET', 'POST'] : ['GET']);
+      const compartment = { type, id };
+      const params = searchParams(req);
+      if (third === '*' || third === '_search') return searchSystem(search, req, params, compartment);
+      return searchType(search, req, third, params, compartment);
     }
     if (third === '_history') {
       if (m !== 'GET') throw methodNotAllowed(`${req.method} is not allowed on history`, ['GET']);

@@ -46,6 +46,7 @@
  * Decimal precision comes from the parsed JSON number, which has lost trailing zeros (1.00 -> 1).
  */
 import { fastRelative, fastRoot, fhirpathRelative, fhirpathRoot, type RelativeEvaluator, type RootEvaluator, type Value } from './evaluate.js';
+import { createRequire } from 'node:module';
 import { tokenKeys, valueKey } from './normalise.js';
 import { getSearchParameterByUrl, rewriteAs, searchParametersOf, splitUnion } from './parameters.js';
 import type { IndexEntry, SearchIndex, SearchParameterDef, SearchParamType, SortKey } from './types.js';
@@ -58,6 +59,21 @@ export interface ExtractOptions {
   engine?: 'auto' | 'fhirpath';
   /** called for a parameter whose expression fails to compile or evaluate (it then has no entries) */
   onError?: (code: string, error: unknown) => void;
+  /**
+   * This server's base URL: an absolute reference on it is local (`Type/id`); an absolute
+   * reference on any other base keeps only its URL (`u`), so `subject=Patient/1` does not match
+   * another server's Patient/1.
+   */
+  localBase?: string;
+}
+
+/** Code systems of `code` elements bound (required) to one system: scripts/generate-implicit-systems.ts */
+const IMPLICIT_SYSTEMS = createRequire(import.meta.url)('./generated/implicit-systems.json') as Record<string, string>;
+
+const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+function foreign(e: IndexEntry, localBase: string): boolean {
+  return e.u !== undefined && e.r !== undefined && ABSOLUTE.test(e.u) && !e.u.startsWith(`${localBase}/`);
 }
 
 interface Compiled {
@@ -113,7 +129,13 @@ export function extractSearchIndex(resource: fhir4.Resource, options: ExtractOpt
       if (compiled.components) {
         for (const base of values) for (const e of compositeEntries(def.code, compiled.components, base, resource)) found.push(e);
       } else {
-        for (const value of values) for (const e of entriesFor(def.type, def.code, value)) found.push(e);
+        const implicit = def.type === 'token' ? IMPLICIT_SYSTEMS[`${def.resourceType}.${def.code}`] : undefined;
+        for (const value of values) {
+          for (const e of entriesFor(def.type, def.code, value)) {
+            if (implicit && value.t === 'code' && e.sys === undefined && e.c !== undefined) e.sys = implicit;
+            found.push(e);
+          }
+        }
       }
       if (found.length === 1) entries.push(found[0]);
       else if (found.length > 1) {
@@ -125,6 +147,14 @@ export function extractSearchIndex(resource: fhir4.Resource, options: ExtractOpt
       }
     } catch (error) {
       options.onError?.(def.code, error);
+    }
+  }
+  if (options.localBase !== undefined) {
+    for (const e of entries) {
+      if (types.get(e.p) === 'reference' && foreign(e, options.localBase)) {
+        delete e.r;
+        delete e.id;
+      }
     }
   }
   return { e: entries, k: keysOf(entries, types), sort: sortOf(entries, types) };

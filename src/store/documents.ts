@@ -35,3 +35,15 @@ export const historyKey = (id: string, v: number) => `${id}/${v}`;
 
 /** The registry of resource types that have ever been written, for system-level history. */
 export const TYPES_COLLECTION = 'server_resource_types';
+
+/**
+ * The search index values of the current version of one resource, in `<Type>_idx` under the same
+ * `_id` (extracted by src/search on every write). Kept apart from the resource so that reads never
+ * decode them; searches query this collection and then fetch the resources by id.
+ */
+export interface SearchDoc extends Doc {
+  _id: string;
+  _idx: Doc;
+}
+
+export const searchCollection = (type: string) => `${type}_idx`;

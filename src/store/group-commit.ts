@@ -15,26 +15,30 @@ interface Pending {
 
 export class GroupCommit {
   private queue: Pending[] = [];
-  private running = false;
+  private inFlight = 0;
 
-  constructor(private readonly db: Database, private readonly maxGroup = 256) {}
+  /**
+   * @param maxInFlight groups handed to the database at once: the next group runs while the
+   *   previous one's commit is being flushed to disk
+   */
+  constructor(private readonly db: Database, private readonly maxGroup = 256, private readonly maxInFlight = 2) {}
 
   run<R>(work: Work<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.running) void this.drain();
+      if (this.inFlight < this.maxInFlight) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
+    this.inFlight++;
     try {
       while (this.queue.length) {
         const group = this.queue.splice(0, this.maxGroup);
         await this.commitGroup(group);
       }
     } finally {
-      this.running = false;
+      this.inFlight--;
     }
   }
 

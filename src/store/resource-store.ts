@@ -5,8 +5,8 @@
  * Every write stores the new version in `<Type>_history` and replaces the current document with
  * compare-and-set on its version, inside one transaction when the database has them.
  */
-import crypto from 'node:crypto';
-import type { Database, DbSession, Filter } from './database.js';
+import { newResourceId } from './ids.js';
+import type { Database, DbSession, Doc, Filter } from './database.js';
 import { isDuplicateKeyError } from './database.js';
 import { GroupCommit } from './group-commit.js';
 import { conflict, gone, notFound, preconditionFailed } from '../fhir/errors.js';
@@ -14,8 +14,10 @@ import {
   type CurrentDoc,
   type HistoryDoc,
   type WriteMethod,
+  type SearchDoc,
   TYPES_COLLECTION,
   historyCollection,
+  searchCollection,
   historyKey,
 } from './documents.js';
 
@@ -67,8 +69,48 @@ export class ResourceStore {
 
   private readonly groupCommit: GroupCommit;
 
-  constructor(readonly db: Database) {
+  /**
+   * @param indexer extracts the search index values of a version; they are stored in `<Type>_idx`
+   *   beside the current version and never leave the server
+   */
+  constructor(readonly db: Database, private readonly indexer?: (resource: fhir4.Resource) => Doc) {
     this.groupCommit = new GroupCommit(db);
+  }
+
+  /** Keeps `<Type>_idx` in step with the current version (removed when deleted). */
+  private async writeIndex(type: string, id: string, resource: fhir4.Resource | undefined, session: DbSession | undefined, isNew: boolean): Promise<void> {
+    if (!this.indexer) return;
+    const coll = this.searchOf(type);
+    if (!resource) {
+      await coll.deleteOne({ _id: id }, { session });
+      return;
+    }
+    const doc: SearchDoc = { _id: id, _idx: this.indexer(resource) };
+    if (isNew) await coll.insertOne(doc, { session });
+    else await coll.replaceOne({ _id: id }, doc, { upsert: true, session });
+  }
+
+  /** The search index collection of a type (for src/search). */
+  searchOf(type: string) {
+    return this.db.collection<SearchDoc>(searchCollection(type));
+  }
+
+  /** Current, not deleted versions of these ids, in the order given (missing ones left out). */
+  async readMany(type: string, ids: readonly string[], session?: DbSession): Promise<StoredVersion[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.currentOf(type).find({ _id: { $in: [...ids] } }, { session }).toArray();
+    const byId = new Map(docs.filter((d) => !d.deleted).map((d) => [d._id, d]));
+    const out: StoredVersion[] = [];
+    for (const id of ids) {
+      const d = byId.get(id);
+      if (d) out.push(toVersion(type, d, 'PUT'));
+    }
+    return out;
+  }
+
+  /** Ensures the type's collections and indexes exist (search calls it before reading). */
+  prepare(type: string): Promise<void> {
+    return this.prepareType(type);
   }
 
   /** Runs fn in one transaction (all-or-nothing). */
@@ -78,12 +120,13 @@ export class ResourceStore {
 
   async create(type: string, resource: fhir4.Resource, options: WriteOptions & { id?: string } = {}): Promise<StoredVersion> {
     await this.prepareType(type);
-    const id = options.id ?? crypto.randomUUID();
+    const id = options.id ?? newResourceId();
     const work = async (session: DbSession | undefined) => {
       const ts = this.now();
       const stored = withMeta(resource, id, 1, ts);
       await this.currentOf(type).insertOne({ _id: id, v: 1, ts, resource: stored }, { session });
       await this.historyOf(type).insertOne({ _id: historyKey(id, 1), id, v: 1, ts, method: 'POST', resource: stored }, { session });
+      await this.writeIndex(type, id, stored, session, true);
       return toVersion(type, { _id: id, v: 1, ts, resource: stored }, 'POST');
     };
     // A new id cannot conflict with anyone: creates outside a caller's transaction commit in groups.
@@ -128,12 +171,14 @@ export class ResourceStore {
         const stored = withMeta(resource, id, 1, ts);
         await this.currentOf(type).insertOne({ _id: id, v: 1, ts, resource: stored }, { session });
         await this.historyOf(type).insertOne({ _id: historyKey(id, 1), id, v: 1, ts, method: 'PUT', resource: stored }, { session });
+        await this.writeIndex(type, id, stored, session, true);
         return { version: toVersion(type, { _id: id, v: 1, ts, resource: stored }, 'PUT'), created: true };
       }
       const v = cur.v + 1;
       const stored = withMeta(resource, id, v, ts);
       const method = options.method ?? 'PUT';
       await this.replaceVersion(type, cur, { _id: id, v, ts, resource: stored }, method, session);
+      await this.writeIndex(type, id, stored, session, false);
       return { version: toVersion(type, { _id: id, v, ts, resource: stored }, method), created: Boolean(cur.deleted) };
     });
   }
@@ -152,6 +197,7 @@ export class ResourceStore {
       const ts = this.now();
       const doc: CurrentDoc = { _id: id, v: cur.v + 1, ts, deleted: true };
       await this.replaceVersion(type, cur, doc, 'DELETE', session);
+      await this.writeIndex(type, id, undefined, session, false);
       return toVersion(type, doc, 'DELETE');
     });
   }
@@ -219,6 +265,9 @@ export class ResourceStore {
     let p = this.preparedTypes.get(type);
     if (!p) {
       p = (async () => {
+        if (this.indexer) {
+          await this.searchOf(type).createIndex({ '_idx.k': 1 }, { name: 'search_keys' });
+        }
         const h = this.historyOf(type);
         await h.createIndex({ id: 1, v: -1 }, { name: 'id_v' });
         await h.createIndex({ ts: -1, _id: -1 }, { name: 'ts' });

@@ -121,7 +121,6 @@ describe('unsupported methods and paths', () => {
     ['GET', '/fhir/Patient/some-id/unknown-thing', [400, 404]],
     ['POST', '/fhir/Patient/$no-such-operation', [400, 404, 405]],
     ['GET', '/fhir/$no-such-operation', [400, 404, 405]],
-    ['GET', '/fhir', [400, 404, 405]],
     ['DELETE', '/fhir/Patient', [400, 404, 405, 412]],
     ['DELETE', '/fhir', [400, 404, 405]],
   ];

@@ -80,7 +80,8 @@ describe('search index: token', () => {
     assert.deepEqual(of(ix, '_tag'), [{ p: '_tag', sys: 'http://example.org/tags', c: 'vip', tx: 'v.i.p.' }]);
     assert.deepEqual(of(ix, '_security'), [{ p: '_security', sys: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', c: 'R' }]);
     assert.deepEqual(of(ix, 'active'), [{ p: 'active', c: 'true' }]);
-    assert.deepEqual(of(ix, 'gender'), [{ p: 'gender', c: 'female' }]);
+    // a code bound (required) to one code system carries that system implicitly
+    assert.deepEqual(of(ix, 'gender'), [{ p: 'gender', sys: 'http://hl7.org/fhir/administrative-gender', c: 'female' }]);
     assert.deepEqual(of(ix, 'identifier'), [
       { p: 'identifier', sys: 'http://hospital.example.org/mrn', c: 'MRN-1', tx: 'medical record number', ty: 'http://terminology.hl7.org/CodeSystem/v2-0203|MR' },
       { p: 'identifier', c: 'no-system' },
@@ -102,7 +103,7 @@ describe('search index: token', () => {
       '_tag|vip',
       'active||true',
       'active|true',
-      'gender||female',
+      'gender|http://hl7.org/fhir/administrative-gender|female',
       'gender|female',
       'identifier|http://hospital.example.org/mrn|MRN-1',
       'identifier|MRN-1',

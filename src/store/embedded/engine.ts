@@ -4,24 +4,35 @@
  *
  * Concurrency: every plain write is one lmdb transaction callback; lmdb runs queued callbacks in
  * order inside one write transaction per batch and commits the batch atomically (group commit), so
- * single writes are serialised without a lock on the hot path. `withTransaction` takes the write
- * lock (plain writes wait for it), waits for queued commits, runs `fn` against committed state plus
- * its own layer, then applies the layer in one lmdb transaction: transactions are serializable.
- * Reads never wait: they see the last commit (or, with `{session}`, the transaction's view).
+ * single writes are serialised without a lock on the hot path. Reads never wait: they see the last
+ * commit (or, with `{session}`, the transaction's view).
+ *
+ * Transactions are pipelined but serializable:
+ * - `withTransaction` takes the write lock (plain writes wait for it), so transactions execute one
+ *   at a time, and releases it as soon as its commit is queued in lmdb.
+ * - It waits for pending plain writes (they change lmdb state no layer describes), but not for
+ *   pending transactions: it reads through their layers, in commit order, over committed state
+ *   (own layer > pending layers, newest first > committed). Its commit is queued behind theirs.
+ * - Its lmdb callback first checks that every transaction it read through was applied (lmdb runs
+ *   callbacks in queue order, each sets its state), then re-checks unique indexes against the real
+ *   write-txn state, then applies its layers. A failed dependency fails it with a transient
+ *   WriteConflict and it writes nothing; the failure cascades to whoever read through it.
+ * - It resolves only once its commit is durable (`env.flushed`); a read-only transaction that read
+ *   pending layers waits for those commits to be durable (and fails if one of them failed).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { Database, DbCollection, DbSession, Doc, IndexOptions } from '../database.js';
-import { badValue, noSuchTransaction } from './errors.js';
+import { badValue, dependencyFailed, noSuchTransaction } from './errors.js';
 import { buildIndex, matchExisting, newIndexDef, openStore, parseIndexSpec, type CatalogDb } from './catalog.js';
 import { EmbeddedCollection, type CollectionHost } from './collection.js';
 import { checkAllUnique } from './indexes.js';
 import type { WriteLayer } from './ops.js';
 import { CollOverlay, OverlayView } from './overlay.js';
 import { CommittedView, newStats, type CollStore, type EngineStats, type View } from './store.js';
-import { EmbeddedSession, Mutex, PendingWrites, TxnState } from './transaction.js';
+import { CommitQueue, EmbeddedSession, Mutex, TxnState } from './transaction.js';
 
 export interface EmbeddedOptions {
   /** Transactions running longer are aborted, like MongoDB's transactionLifetimeLimitSeconds. */
@@ -50,7 +61,7 @@ export class EmbeddedDatabase implements Database, CollectionHost {
   private readonly collections = new Map<string, EmbeddedCollection>();
   private readonly building = new Map<string, Promise<string>>();
   private readonly lock = new Mutex();
-  private readonly pending = new PendingWrites();
+  private readonly pending = new CommitQueue();
   private readonly context = new AsyncLocalStorage<TxnState>();
   private readonly txnTimeoutMs: number;
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -111,7 +122,7 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     let queued: Promise<Outcome<R>>;
     try {
       queued = this.env.transaction(() => attempt(fn));
-      this.pending.track(queued);
+      this.pending.trackPlain(queued);
     } finally {
       release();
     }
@@ -175,7 +186,10 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     const txn = new TxnState(this);
     let timer: NodeJS.Timeout | undefined;
     try {
-      await this.pending.settle();
+      const plain = this.pending.settlePlain();
+      if (plain) await plain;
+      txn.readsThrough = this.pending.pendingTxns();
+      if (txn.readsThrough.length) this.stats.pipelinedTxns++;
       timer = setTimeout(() => {
         txn.abort(noSuchTransaction(`Transaction ${txn.number} has been aborted: it ran longer than ${this.txnTimeoutMs} ms`));
         release();
@@ -199,27 +213,50 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     }
   }
 
-  /** Applies a transaction's layers in one lmdb write transaction, re-checking unique indexes. */
+  /**
+   * Queues a transaction's layers as one lmdb write callback that re-checks unique indexes and
+   * applies them, unless a transaction it read through was not applied; releases the lock once
+   * queued (later transactions then read through this one), resolves once durable.
+   */
   private async commitTxn(txn: TxnState, release: () => void): Promise<void> {
+    const failed = txn.failedDependency();
+    if (failed) throw dependencyFailed(txn.number, failed.number);
     if (txn.changeCount === 0) {
+      if (txn.readsThrough.length) {
+        release();
+        await this.awaitDependencies(txn);
+      }
       txn.status = 'committed';
       return;
     }
     const layers = [...txn.layers.values()];
-    const queued = this.env.transaction(() =>
-      attempt(() => {
+    txn.commit = 'queued';
+    const queued = this.env.transaction(() => {
+      const outcome = attempt(() => {
+        const unapplied = txn.unappliedDependency();
+        if (unapplied) throw dependencyFailed(txn.number, unapplied.number);
         for (const layer of layers) {
           const view = new OverlayView(new CommittedView(layer.store), layer);
           for (const [ks, c] of layer.changes) if (c.doc) checkAllUnique(view, c.doc, ks);
         }
         for (const layer of layers) layer.applyToStore();
-      }),
-    );
-    this.pending.track(queued);
+      });
+      txn.commit = outcome.ok ? 'applied' : 'failed'; // read by later callbacks (see above)
+      return outcome;
+    });
+    this.pending.trackTxn(txn, queued);
     release(); // later writes queue behind this commit in lmdb's order
     const outcome = await queued;
     if (!outcome.ok) throw outcome.error;
     txn.status = 'committed';
+    await this.env.flushed;
+  }
+
+  /** A read-only transaction that read pending layers: their commits must succeed and be durable. */
+  private async awaitDependencies(txn: TxnState): Promise<void> {
+    await Promise.allSettled(txn.readsThrough.map((t) => t.done));
+    const failed = txn.failedDependency();
+    if (failed) throw dependencyFailed(txn.number, failed.number);
     await this.env.flushed;
   }
 
@@ -233,7 +270,7 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     this.state = 'closing';
     const release = await this.lock.acquire();
     try {
-      await this.pending.settle();
+      await this.pending.settleAll();
       await this.env.close();
     } finally {
       this.state = 'closed';

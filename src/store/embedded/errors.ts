@@ -10,6 +10,8 @@ export class EngineError extends Error {
   readonly codeName: string;
   keyPattern?: Record<string, 1 | -1>;
   keyValue?: Record<string, unknown>;
+  /** Like the driver's: 'TransientTransactionError' means the whole transaction may be retried. */
+  errorLabels?: string[];
 
   constructor(code: number, codeName: string, message: string) {
     super(message);
@@ -24,6 +26,21 @@ export const failedToParse = (msg: string): EngineError => new EngineError(9, 'F
 export const immutableField = (field = '_id'): EngineError =>
   new EngineError(66, 'ImmutableField', `Performing an update on the path '${field}' would modify the immutable field '${field}'`);
 export const noSuchTransaction = (msg: string): EngineError => new EngineError(251, 'NoSuchTransaction', msg);
+
+/**
+ * A transaction read through an earlier transaction's pending commit, and that commit failed: its
+ * reads described a state that never existed, so it is rejected (code 112 WriteConflict with the
+ * TransientTransactionError label, as MongoDB reports write conflicts; retrying is safe).
+ */
+export function dependencyFailed(txn: number, dependency: number): EngineError {
+  const err = new EngineError(
+    112,
+    'WriteConflict',
+    `Transaction ${txn} was aborted: it read the uncommitted writes of transaction ${dependency}, whose commit failed; nothing was written, retry the transaction`,
+  );
+  err.errorLabels = ['TransientTransactionError'];
+  return err;
+}
 
 /** Renders a value the way the server prints dup keys: { field: "value" }. */
 function show(v: unknown): string {

@@ -9,7 +9,7 @@
 import type { Doc, SortSpec } from '../database.js';
 import { pathValues } from './indexes.js';
 import { encodeFull, keyString, MAX_COMPONENT, tagOf, TAG } from './keys.js';
-import type { KeyRange, Plan } from './planner.js';
+import { mayMatch, type KeyRange, type Plan } from './planner.js';
 import { sortDocs, type Matcher } from './evaluate.js';
 import type { IndexDef, View } from './store.js';
 
@@ -56,10 +56,12 @@ function disjoint(ranges: KeyRange[]): KeyRange[] {
 
 /**
  * The page of a sorted, limited find read in index order, or undefined when that does not apply
- * (then the caller sorts in memory). Only for committed views: layered documents are not indexed.
+ * (then the caller sorts in memory). Layered documents are not in the index: with a layered view
+ * (a transaction's own writes, pending transactions' writes) the matching layered documents are
+ * sorted in with the first skip + limit committed ones, which is all the page can come from.
  */
 export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: SortSpec, skip: number, limit: number): Doc[] | undefined {
-  if (view.layered || limit <= 0) return undefined;
+  if (limit <= 0) return undefined;
   const chosen = sortIndex(view, sort);
   if (!chosen) return undefined;
   const { def, dir } = chosen;
@@ -70,8 +72,20 @@ export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: Sort
   else return undefined;
   if (dir === -1) ranges.reverse();
 
+  const layered: Doc[] = [];
+  if (view.layered) {
+    for (const [ks, key] of view.overlayKeys()) {
+      const c = view.change(ks);
+      if (!c || !mayMatch(plan, c)) continue;
+      const doc = view.get(key, ks);
+      if (!doc || !matcher.test(doc)) continue;
+      if (!orderable(def, doc)) return undefined;
+      layered.push(doc);
+    }
+  }
   const store = view.store;
   const need = skip + limit;
+  const page = (docs: Doc[]): Doc[] => (layered.length ? sortDocs([...docs, ...layered], sort) : docs).slice(skip, need);
   const out: Doc[] = [];
   let run: Doc[] = [];
   let runKey: string | undefined;
@@ -91,9 +105,10 @@ export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: Sort
       const tuple = keyString(key.subarray(0, key.length - idKey.length));
       if (tuple !== runKey) {
         flush();
-        if (out.length >= need) return out.slice(skip, need);
+        if (out.length >= need) return page(out);
         runKey = tuple;
       }
+      if (view.layered && view.isOverlaid(keyString(idKey))) continue; // its layered version is above
       const doc = store.getDoc(idKey);
       if (!doc || !matcher.test(doc)) continue;
       if (!orderable(def, doc)) return undefined;
@@ -101,5 +116,5 @@ export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: Sort
     }
   }
   flush();
-  return out.slice(skip, need);
+  return page(out);
 }

@@ -87,6 +87,10 @@ export class OverlayView implements View {
     return this.parent.get(idKey, ks);
   }
 
+  change(ks: string): Change | undefined {
+    return this.overlay.changes.get(ks) ?? this.parent.change(ks);
+  }
+
   isOverlaid(ks: string): boolean {
     return this.overlay.changes.has(ks) || this.parent.isOverlaid(ks);
   }

@@ -3,10 +3,11 @@
  * equality/$in on the leading fields of an index (optionally followed by one range) becomes index
  * range scans; a `$or` whose every branch is indexable becomes a union; anything else is a full
  * scan. Plans only need to return a superset of the matches: mingo checks the whole filter on
- * every candidate.
+ * every candidate. `mayMatch` applies a plan to a layered (uncommitted) document version.
  */
 import type { Filter } from '../database.js';
 import { concat, encodeFull, encodeId, encodeTuple, keyString, mayBeCut, prefixEnd, tagOf } from './keys.js';
+import type { Change } from './overlay.js';
 import type { CollStore, IndexDef } from './store.js';
 
 export interface KeyRange {
@@ -174,3 +175,37 @@ export function planQuery(store: CollStore, filter: Filter): Plan {
   return { kind: 'scan' };
 }
 
+/** Compares the index key `tuple + idKey` with `bound` in lmdb's (byte) order, without building it. */
+function compareKey(tuple: Buffer, idKey: Buffer, bound: Buffer): number {
+  const n = Math.min(tuple.length, bound.length);
+  const c = tuple.compare(bound, 0, n, 0, n);
+  if (c !== 0) return c;
+  if (bound.length > tuple.length) return idKey.compare(bound, tuple.length);
+  return tuple.length + idKey.length > bound.length ? 1 : 0;
+}
+
+const inRange = (r: KeyRange, tuple: Buffer, idKey: Buffer): boolean =>
+  compareKey(tuple, idKey, r.start) >= 0 && compareKey(tuple, idKey, r.end) < 0;
+
+/**
+ * Whether a layered version could be among the plan's candidates, judged from the index entries
+ * computed when it was written (as the committed index would hold them), so layered documents the
+ * plan would not have read are skipped without being cloned and tested.
+ */
+export function mayMatch(plan: Plan, c: Change): boolean {
+  if (!c.doc) return false;
+  switch (plan.kind) {
+    case 'scan':
+      return !plan.range || (Buffer.compare(c.idKey, plan.range.start) >= 0 && Buffer.compare(c.idKey, plan.range.end) < 0);
+    case 'ids':
+      return plan.keys.some((k) => k.equals(c.idKey));
+    case 'union':
+      return plan.plans.some((p) => mayMatch(p, c));
+    case 'index': {
+      const de = c.entries.get(plan.index.name);
+      if (!de) return true; // recorded before the index existed
+      for (const e of de.entries.values()) for (const r of plan.ranges) if (inRange(r, e.tuple, c.idKey)) return true;
+      return false;
+    }
+  }
+}

@@ -6,7 +6,7 @@ import type { Doc, Filter, FindOptions, SortSpec } from '../database.js';
 import { compileFilter, project, sortDocs, validateSort } from './evaluate.js';
 import { keyString } from './keys.js';
 import { orderedFind } from './ordered.js';
-import { planQuery, type Plan } from './planner.js';
+import { mayMatch, planQuery, type Plan } from './planner.js';
 import type { View } from './store.js';
 
 export { compileFilter, project, sortDocs } from './evaluate.js';
@@ -37,6 +37,15 @@ function* committedKeys(view: View, plan: Plan): Generator<Buffer> {
 /** Every document of the view that may match the plan (a superset), each at most once. */
 export function* candidates(view: View, plan: Plan): Generator<Doc> {
   const store = view.store;
+  if (plan.kind === 'ids') {
+    // Only these ids can match: take each from the topmost layer that has it, else committed
+    // (no need to walk every layered document, which matters with pending transactions' layers).
+    for (const key of plan.keys) {
+      const doc = view.layered ? view.get(key, keyString(key)) : store.getDoc(key);
+      if (doc) yield doc;
+    }
+    return;
+  }
   if (plan.kind === 'scan') {
     if (!plan.range) store.stats.collectionScans++;
     const opts = plan.range ? { start: plan.range.start, end: plan.range.end } : {};
@@ -50,7 +59,7 @@ export function* candidates(view: View, plan: Plan): Generator<Doc> {
     const seen = new Set<string>();
     for (const key of committedKeys(view, plan)) {
       const ks = keyString(key);
-      if (dedupe || plan.kind === 'ids') {
+      if (dedupe) {
         if (seen.has(ks)) continue;
         seen.add(ks);
       }
@@ -61,6 +70,8 @@ export function* candidates(view: View, plan: Plan): Generator<Doc> {
   }
   if (view.layered) {
     for (const [ks, key] of view.overlayKeys()) {
+      const c = view.change(ks);
+      if (!c || !mayMatch(plan, c)) continue;
       const doc = view.get(key, ks);
       if (doc) yield doc;
     }

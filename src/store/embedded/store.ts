@@ -5,6 +5,7 @@
  */
 import type { Database as LmdbDatabase } from 'lmdb';
 import type { Doc } from '../database.js';
+import type { Change } from './overlay.js';
 
 export type DocsDb = LmdbDatabase<Doc, Buffer>;
 /** Index entries: key = encoded tuple + encoded _id, value = encoded _id. */
@@ -36,10 +37,12 @@ export interface EngineStats {
   collectionScans: number;
   /** Queries answered through a secondary index. */
   indexScans: number;
+  /** Transactions that started while earlier ones' commits were pending (and read through them). */
+  pipelinedTxns: number;
 }
 
 export function newStats(): EngineStats {
-  return { docsExamined: 0, keysExamined: 0, collectionScans: 0, indexScans: 0 };
+  return { docsExamined: 0, keysExamined: 0, collectionScans: 0, indexScans: 0, pipelinedTxns: 0 };
 }
 
 export class CollStore {
@@ -83,6 +86,8 @@ export interface View {
   overlayKeys(): Iterable<[string, Buffer]>;
   /** Ids whose layered version has this (cut) unique-index tuple. */
   overlayIndexIds(index: string, tupleKs: string): Iterable<string>;
+  /** The topmost layered change of an id (undefined if no layer has one). */
+  change(ks: string): Change | undefined;
   readonly layered: boolean;
 }
 
@@ -100,5 +105,8 @@ export class CommittedView implements View {
   }
   overlayIndexIds(): Iterable<string> {
     return [];
+  }
+  change(): undefined {
+    return undefined;
   }
 }

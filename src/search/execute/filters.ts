@@ -1,0 +1,86 @@
+/**
+ * The parts of a search filter that need the database: chained parameters and _has run as
+ * sub-searches whose results become `$in` filters on the index keys; compartments become
+ * reference filters.
+ */
+import { createRequire } from 'node:module';
+import { FhirError, badRequest } from '../../fhir/errors.js';
+import type { DbSession, Filter } from '../../store/database.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import { NOTHING, compileSearch, idFilter, referenceFilter, type ChainSpec, type CompiledSearch } from '../query/index.js';
+import type { IndexEntry } from '../types.js';
+
+const require = createRequire(import.meta.url);
+const COMPARTMENTS = require('../../fhir/generated/compartments.json') as Record<string, Record<string, string[]>>;
+
+/** Matches a sub-search may produce before it is refused as too costly. */
+export const MAX_SUB_MATCHES = 10_000;
+
+export interface FilterContext {
+  store: ResourceStore;
+  baseUrl: string;
+  session?: DbSession;
+}
+
+export function and(filters: Filter[]): Filter {
+  const parts = filters.filter((f) => Object.keys(f).length > 0);
+  return parts.length === 0 ? {} : parts.length === 1 ? parts[0] : { $and: parts };
+}
+
+/** The compiled filter with its chains and _has resolved. */
+export async function resolveFilter(ctx: FilterContext, type: string, compiled: CompiledSearch): Promise<Filter> {
+  const parts: Filter[] = [compiled.filter];
+  for (const chain of compiled.chains) parts.push(await chainFilter(ctx, type, chain));
+  return and(parts);
+}
+
+async function subSearch(ctx: FilterContext, type: string, name: string, value: string): Promise<Array<{ _id: string; _idx: { e?: IndexEntry[] } }>> {
+  const compiled = compileSearch({ type, params: [[name, value]], strict: true, baseUrl: ctx.baseUrl });
+  const filter = await resolveFilter(ctx, type, compiled);
+  await ctx.store.prepare(type);
+  const docs = (await ctx.store
+    .searchOf(type)
+    .find(filter, { limit: MAX_SUB_MATCHES + 1, session: ctx.session })
+    .toArray()) as unknown as Array<{ _id: string; _idx: { e?: IndexEntry[] } }>;
+  if (docs.length > MAX_SUB_MATCHES) {
+    throw new FhirError(400, 'too-costly', `'${name}=${value}' on ${type} matches more than ${MAX_SUB_MATCHES} resources; narrow the chained search`);
+  }
+  return docs;
+}
+
+async function chainFilter(ctx: FilterContext, type: string, chain: ChainSpec): Promise<Filter> {
+  if (chain.kind === 'chain') {
+    const refs: string[] = [];
+    for (const target of chain.targetTypes) {
+      for (const d of await subSearch(ctx, target, chain.rest, chain.value)) refs.push(`${target}/${d._id}`);
+    }
+    return refs.length ? referenceFilter(chain.param, refs) : NOTHING;
+  }
+  // _has: resources of targetTypes[0] matching rest=value that point at us through param.
+  const ids = new Set<string>();
+  for (const d of await subSearch(ctx, chain.targetTypes[0], chain.rest, chain.value)) {
+    for (const e of d._idx.e ?? []) if (e.p === chain.param && e.rt === type && e.id) ids.add(e.id);
+  }
+  return ids.size ? idFilter([...ids]) : NOTHING;
+}
+
+/** The resources of `type` in the compartment of `owner` (CompartmentDefinition params). */
+export function compartmentFilter(compartment: string, ownerId: string, type: string): Filter {
+  const params = COMPARTMENTS[compartment]?.[type];
+  const owner = `${compartment}/${ownerId}`;
+  const branches: Filter[] = (params ?? []).map((p) => (p === '{def}' ? idFilter([ownerId]) : referenceFilter(p, [owner])));
+  if (type === compartment) branches.push(idFilter([ownerId]));
+  if (branches.length === 0) throw badRequest(`${type} is not part of the ${compartment} compartment`);
+  return branches.length === 1 ? branches[0] : { $or: branches };
+}
+
+export function isCompartment(type: string): boolean {
+  return type in COMPARTMENTS;
+}
+
+/** The resource types that can be in a compartment (the owner's own type included). */
+export function compartmentTypes(compartment: string): string[] {
+  const types = new Set(Object.keys(COMPARTMENTS[compartment] ?? {}));
+  types.add(compartment);
+  return [...types];
+}
