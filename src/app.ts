@@ -21,6 +21,13 @@ import { requestLog } from './request-log.js';
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { name: string; version: string };
 
+/** The project's first-class types and the clinical types every EHR exchange carries. */
+export const STARTUP_TYPES = [
+  'Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'Schedule', 'Slot', 'Appointment',
+  'AppointmentResponse', 'MedicationRequest', 'MedicationDispense', 'DocumentReference', 'Binary', 'Consent',
+  'Communication', 'AuditEvent', 'Observation', 'Encounter', 'Condition',
+];
+
 export interface AppParts {
   config: Config;
   db: Database;
@@ -30,6 +37,8 @@ export interface AppParts {
 export async function createApp({ config, db, logger }: AppParts): Promise<{ app: Express; store: ResourceStore }> {
   await loadValidator();
   const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc);
+  // The collections and indexes of the most used types exist from start-up; others on first use.
+  for (const type of STARTUP_TYPES) await store.prepare(type);
   const startedAt = new Date().toISOString();
   const capability = buildCapabilityStatement({
     baseUrl: config.baseUrl,
