@@ -60,7 +60,6 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
   const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText, keys);
   const summaryCount = compiled.summary === 'count';
   const wantTotal = summaryCount || compiled.total === 'accurate' || compiled.total === 'estimate' || (compiled.total === undefined && !cursor);
-  const total = wantTotal ? await store.searchOf(input.type).countDocuments(filter, { session }) : undefined;
 
   let docs: Doc[] = [];
   let hasMore = false;
@@ -84,6 +83,9 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
       hasBefore = cursor !== undefined;
     }
   }
+  // A first page that holds every match is its own count; otherwise count the filter.
+  const complete = !summaryCount && count > 0 && !cursor && !hasMore;
+  const total = !wantTotal ? undefined : complete ? docs.length : await store.searchOf(input.type).countDocuments(filter, { session });
   const versions = await store.readMany(input.type, docs.map((d) => String(d._id)), session);
   const byId = new Map(docs.map((d) => [String(d._id), d]));
   const matches: Found[] = versions.map((v) => ({ version: v, idx: byId.get(v.id)!._idx as Found['idx'] }));

@@ -28,6 +28,8 @@ interface Bound {
 }
 interface FieldConds {
   eq?: unknown[];
+  /** every equality condition on the field (each is necessary) */
+  eqAlts?: unknown[][];
   lo?: Bound;
   hi?: Bound;
 }
@@ -59,7 +61,40 @@ function isOperatorObject(v: unknown): v is Record<string, unknown> {
  * not intersected: on an array field `{tags: 'x'}` and `{tags: 'y'}` can both hold.)
  */
 function addEq(c: FieldConds, values: unknown[]): void {
+  (c.eqAlts ??= []).push(values);
   if (!c.eq || values.length < c.eq.length) c.eq = values;
+}
+
+/** Index entries to count at most per alternative when choosing between equality conditions. */
+const COUNT_CAP = 2000;
+
+function entriesIn(def: IndexDef, values: unknown[], cap: number): number {
+  let n = 0;
+  for (const v of values) {
+    const p = encodeTuple([v]);
+    for (const _ of def.db.getKeys({ start: p, end: prefixEnd(p), limit: cap - n })) n++;
+    if (n >= cap) break;
+  }
+  return n;
+}
+
+/**
+ * Several equality conditions on the same indexed field (e.g. `patient=X&code=Y`, both on the
+ * search keys): scan the one with the fewest index entries, counted up to COUNT_CAP each.
+ */
+function mostSelective(def: IndexDef, c: FieldConds): unknown[] | undefined {
+  if (!c.eqAlts || c.eqAlts.length < 2) return c.eq;
+  let best = c.eq;
+  let bestCount = Infinity;
+  for (const alt of c.eqAlts) {
+    const n = entriesIn(def, alt, Math.min(COUNT_CAP, bestCount));
+    if (n < bestCount) {
+      best = alt;
+      bestCount = n;
+    }
+    if (bestCount === 0) break;
+  }
+  return best;
 }
 
 function fieldConds(conds: Map<string, FieldConds>, field: string, cond: unknown): void {
@@ -105,8 +140,9 @@ function indexPlan(def: IndexDef, conds: Map<string, FieldConds>): { plan: Plan;
   let eqCount = 0;
   for (const field of def.fields) {
     const c = conds.get(field);
-    if (c?.eq && prefixes.length * c.eq.length <= MAX_PREFIXES) {
-      const parts = c.eq.map((v) => encodeTuple([v]));
+    const eq = c && def.fields.length === 1 ? mostSelective(def, c) : c?.eq;
+    if (eq && prefixes.length * eq.length <= MAX_PREFIXES) {
+      const parts = eq.map((v) => encodeTuple([v]));
       prefixes = prefixes.flatMap((p) => parts.map((part) => concat(p, part)));
       eqCount++;
       continue;

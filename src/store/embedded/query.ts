@@ -91,6 +91,30 @@ export function matching(view: View, filter: Filter, max = Infinity, plan?: Plan
   return out;
 }
 
+/**
+ * A scan sorted by `_id` alone with a limit walks the documents in key order (documents are keyed
+ * by `_id`; string ids order alike in both) and stops after skip + limit matches. Only on committed
+ * views (and ascending, when the scan has an `_id` range); otherwise undefined (sorted in memory).
+ */
+function idOrderFind(view: View, plan: Plan, matcher: { test(d: Doc): boolean }, sort: SortSpec, skip: number, limit: number): Doc[] | undefined {
+  const keys = Object.keys(sort);
+  const reverse = sort._id === -1;
+  if (keys.length !== 1 || keys[0] !== '_id' || plan.kind !== 'scan' || (plan.range && reverse) || view.layered) return undefined;
+  const store = view.store;
+  if (!plan.range) store.stats.collectionScans++;
+  const out: Doc[] = [];
+  const range = plan.range ? { start: plan.range.start, end: plan.range.end } : { reverse };
+  for (const { value } of store.docs.getRange(range)) {
+    store.stats.docsExamined++;
+    if (typeof value._id !== 'string') return undefined; // mixed id types: let mingo order them
+    if (matcher.test(value)) {
+      out.push(value);
+      if (out.length >= skip + limit) break;
+    }
+  }
+  return out.slice(skip);
+}
+
 export function runFind(view: View, filter: Filter, options: FindOptions = {}): Doc[] {
   const skip = Math.max(0, options.skip ?? 0);
   const limit = Math.abs(options.limit ?? 0);
@@ -99,6 +123,8 @@ export function runFind(view: View, filter: Filter, options: FindOptions = {}): 
   const matcher = compileFilter(filter); // also validates the filter before it is planned
   const plan = planQuery(view.store, filter ?? {});
   if (sorted && limit) {
+    const byId = idOrderFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
+    if (byId) return project(byId, options.projection);
     const page = orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
     if (page) return project(page, options.projection);
   }
