@@ -29,6 +29,20 @@ export function elementStep(path: string): ElementStep {
   return { type, next: CONTAINERS.has(type) ? path : type };
 }
 
+const steps = new Map<string, Map<string, ElementStep>>();
+
+/** elementStep(`${parent}.${key}`), memoised per parent type path (no string building per call). */
+export function childStep(parent: string, key: string): ElementStep {
+  let byKey = steps.get(parent);
+  if (!byKey) steps.set(parent, (byKey = new Map()));
+  let step = byKey.get(key);
+  if (!step) {
+    step = elementStep(`${parent}.${key}`);
+    if (byKey.size < 1000) byKey.set(key, step); // unknown keys of hostile input don't grow it
+  }
+  return step;
+}
+
 /** The type path of an object found at `typePath`: a resource names its own type. */
 export function ownTypePath(obj: Record<string, unknown>, typePath: string): string {
   return typeof obj.resourceType === 'string' && (typePath === 'Resource' || typePath === obj.resourceType) ? obj.resourceType : typePath;

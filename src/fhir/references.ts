@@ -3,7 +3,7 @@
  * transaction Bundles (hl7.org/fhir/R4/http.html#trules), every element of type uri, url,
  * canonical, oid or uuid and the href/src attributes of the narrative.
  */
-import { elementStep, ownTypePath } from './model.js';
+import { childStep, ownTypePath } from './model.js';
 
 /** Calls visit for every object holding a string `reference`, at any depth (contained included). */
 export function visitReferences(value: unknown, visit: (holder: { reference: string }) => void): void {
@@ -45,10 +45,9 @@ function rewriteIn(value: unknown, typePath: string, map: ReadonlyMap<string, st
   const own = ownTypePath(obj, typePath);
   for (const key of Object.keys(obj)) {
     if (key === 'resourceType' || key.startsWith('_')) continue;
-    const full = `${own}.${key}`;
-    const { type, next } = elementStep(full);
+    const { type, next } = childStep(own, key);
     if (type === undefined) continue;
-    const mode: Mode | undefined = full === 'Reference.reference' || LINK_TYPES.has(type) ? 'link' : type === 'xhtml' ? 'narrative' : undefined;
+    const mode: Mode | undefined = (own === 'Reference' && key === 'reference') || LINK_TYPES.has(type) ? 'link' : type === 'xhtml' ? 'narrative' : undefined;
     const v = obj[key];
     if (mode) {
       if (typeof v === 'string') obj[key] = rewriteString(v, mode, map);

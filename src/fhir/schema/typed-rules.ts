@@ -4,7 +4,7 @@
  * - at most one type of a choice element is present (deceasedBoolean or deceasedDateTime).
  */
 import { parseDateRange } from '../datetime.js';
-import { choiceElements, elementStep, ownTypePath } from '../model.js';
+import { childStep, choiceElements, ownTypePath } from '../model.js';
 
 export interface TypedRuleIssue {
   /** FHIRPath-style element path, e.g. Patient.name[0].period.start */
@@ -37,7 +37,7 @@ export function checkTypedRules(resource: Record<string, unknown>): TypedRuleIss
     }
     for (const key of Object.keys(obj)) {
       if (key === 'resourceType' || key.startsWith('_')) continue;
-      const { type, next } = elementStep(`${own}.${key}`);
+      const { type, next } = childStep(own, key);
       if (type === undefined) continue;
       const v = obj[key];
       if (DATE_TYPES.has(type)) {
