@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Database, Doc } from './store/database.js';
-import { extractSearchIndex } from './search/index.js';
+import { extractSearchIndex, getSearchParameter } from './search/index.js';
 import { ResourceStore } from './store/resource-store.js';
 import { createRouter, type Router } from './resources/router.js';
 import { createBundleProcessor } from './resources/bundle.js';
@@ -28,6 +28,15 @@ export const STARTUP_TYPES = [
   'Communication', 'AuditEvent', 'Observation', 'Encounter', 'Condition',
 ];
 
+/** The date parameter searched most per type (`date`, Patient `birthdate`) gets its sort keys indexed. */
+const INDEXED_DATES: Record<string, string> = { Patient: 'birthdate' };
+
+function dateSortIndexes(type: string): Array<Record<string, 1>> {
+  const code = INDEXED_DATES[type] ?? 'date';
+  if (getSearchParameter(type, code)?.type !== 'date') return [];
+  return [{ [`_idx.sort.${code}.hi`]: 1 }, { [`_idx.sort.${code}.lo`]: 1 }];
+}
+
 export interface AppParts {
   config: Config;
   db: Database;
@@ -36,7 +45,7 @@ export interface AppParts {
 
 export async function createApp({ config, db, logger }: AppParts): Promise<{ app: Express; store: ResourceStore }> {
   await loadValidator();
-  const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc);
+  const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc, dateSortIndexes);
   // The collections and indexes of the most used types exist from start-up; others on first use.
   for (const type of STARTUP_TYPES) await store.prepare(type);
   const startedAt = new Date().toISOString();

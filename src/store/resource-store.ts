@@ -73,7 +73,12 @@ export class ResourceStore {
    * @param indexer extracts the search index values of a version; they are stored in `<Type>_idx`
    *   beside the current version and never leave the server
    */
-  constructor(readonly db: Database, private readonly indexer?: (resource: fhir4.Resource) => Doc) {
+  constructor(
+    readonly db: Database,
+    private readonly indexer?: (resource: fhir4.Resource) => Doc,
+    /** extra indexes of `<Type>_idx` (e.g. on date sort keys), by type */
+    private readonly searchIndexesOf: (type: string) => Array<Record<string, 1 | -1>> = () => [],
+  ) {
     this.groupCommit = new GroupCommit(db);
   }
 
@@ -267,6 +272,7 @@ export class ResourceStore {
       p = (async () => {
         if (this.indexer) {
           await this.searchOf(type).createIndex({ '_idx.k': 1 }, { name: 'search_keys' });
+          for (const keys of this.searchIndexesOf(type)) await this.searchOf(type).createIndex(keys);
         }
         const h = this.historyOf(type);
         await h.createIndex({ id: 1, v: -1 }, { name: 'id_v' });

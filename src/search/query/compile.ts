@@ -19,7 +19,7 @@ import type { SearchParameterDef } from '../types.js';
 import { parseChain, parseHas, type ChainContext } from './chain.js';
 import { andFilters, missingFilter, orFilters, orMatches } from './combine.js';
 import { compositeCondition } from './composite.js';
-import { dateCondition } from './date.js';
+import { dateCondition, dateSortHint } from './date.js';
 import { invalid, notSupported } from './errors.js';
 import { numberCondition } from './number.js';
 import { parseName, splitOr } from './parse.js';
@@ -152,7 +152,12 @@ function compileParam(ctx: ParamContext, value: string): Filter | undefined {
   const positive = modifier === 'not' ? undefined : modifier;
   const matches = values.map((v) => matchValue({ ...ctx, modifier: positive }, def, v));
   const filter = orMatches(code, matches);
-  return modifier === 'not' ? { $nor: [filter] } : filter;
+  if (modifier === 'not') return { $nor: [filter] };
+  if (def.type === 'date' && modifier === undefined) {
+    const hints = values.map((v) => dateSortHint(code, v, ctx.now));
+    if (hints.every((h) => h !== undefined)) return andFilters([filter, orFilters(hints as Filter[])]);
+  }
+  return filter;
 }
 
 function matchValue(ctx: ParamContext, def: SearchParameterDef, value: string): Match {

@@ -33,3 +33,34 @@ export function dateCondition(name: string, value: string, now: number): Cond {
   const { prefix, args } = parseDateValue(name, value, now);
   return rangeCondition(prefix, args);
 }
+
+/**
+ * A condition on the scalar sort keys (`_idx.sort.<code>.lo` = the smallest entry lo, `.hi` = the
+ * largest entry hi) that every match of `value` satisfies: ANDed to the entry condition it changes
+ * no result, and it lets an index on the sort keys find the candidates of a date search (ge/gt/sa
+ * on `.hi`, le/lt/eb on `.lo`). `ne` has none.
+ */
+export function dateSortHint(code: string, value: string, now: number): Record<string, unknown> | undefined {
+  const { prefix, args } = parseDateValue(code, value, now);
+  const lo = `_idx.sort.${code}.lo`;
+  const hi = `_idx.sort.${code}.hi`;
+  const { eq: E, cmp: C, ap: A } = args;
+  switch (prefix) {
+    case 'eq':
+      return { [hi]: { $gte: E.lo }, [lo]: { $lte: E.hi } };
+    case 'ne':
+      return undefined;
+    case 'gt':
+    case 'sa':
+      return { [hi]: { $gt: C.hi } };
+    case 'ge':
+      return { [hi]: { $gte: C.lo } };
+    case 'lt':
+    case 'eb':
+      return { [lo]: { $lt: C.lo } };
+    case 'le':
+      return { [lo]: { $lte: C.hi } };
+    case 'ap':
+      return { [hi]: { $gte: A.lo }, [lo]: { $lte: A.hi } };
+  }
+}
