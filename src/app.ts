@@ -28,13 +28,15 @@ export const STARTUP_TYPES = [
   'Communication', 'AuditEvent', 'Observation', 'Encounter', 'Condition',
 ];
 
-/** The date parameter searched most per type (`date`, Patient `birthdate`) gets its sort keys indexed. */
+/**
+ * Date sort keys with an index: `_lastUpdated` everywhere (its values only grow, so the index
+ * appends) and the date parameter searched most per type (`date`, Patient `birthdate`).
+ */
 const INDEXED_DATES: Record<string, string> = { Patient: 'birthdate' };
 
 function dateSortIndexes(type: string): Array<Record<string, 1>> {
-  const code = INDEXED_DATES[type] ?? 'date';
-  if (getSearchParameter(type, code)?.type !== 'date') return [];
-  return [{ [`_idx.sort.${code}.hi`]: 1 }, { [`_idx.sort.${code}.lo`]: 1 }];
+  const codes = ['_lastUpdated', INDEXED_DATES[type] ?? 'date'].filter((c) => getSearchParameter(type, c)?.type === 'date');
+  return codes.flatMap((code) => [{ [`_idx.sort.${code}.hi`]: 1 as const }, { [`_idx.sort.${code}.lo`]: 1 as const }]);
 }
 
 export interface AppParts {
