@@ -26,15 +26,9 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import autocannon, { type Result, type Options } from 'autocannon';
 import { repoRoot, startChild, type Child } from './child.js';
+import { num } from './env.js';
 import { samplePatient } from './fixtures.js';
 
-function num(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${JSON.stringify(v)} must be a non-negative number`);
-  return n;
-}
 
 const SECONDS = num('BENCH_SECONDS', 10);
 const WARMUP = num('BENCH_WARMUP_SECONDS', 2);

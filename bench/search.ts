@@ -33,14 +33,8 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { repoRoot, startChild, type Child } from './child.js';
+import { num } from './env.js';
 
-function num(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${JSON.stringify(v)} must be a non-negative number`);
-  return n;
-}
 
 const SECONDS = num('BENCH_SECONDS', 5);
 const WARMUP = num('BENCH_WARMUP_SECONDS', 1);
