@@ -28,6 +28,8 @@ export interface SearchPage {
 }
 
 const CURSOR = '_cursor';
+/** Up to this many matches, the first page and the total come from one query. */
+const COUNT_WITH_PAGE = 2000;
 
 export function sortKeys(compiled: CompiledSearch): SortKey[] {
   const keys: SortKey[] = compiled.sort.map((s) => {
@@ -64,7 +66,20 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
   let docs: Doc[] = [];
   let hasMore = false;
   let hasBefore = false;
-  if (!summaryCount && count > 0) {
+  let total: number | undefined;
+  if (wantTotal && !cursor && !summaryCount && count > 0) {
+    // The first page and its total in one pass when the matches are few enough to hold.
+    const found = await store
+      .searchOf(input.type)
+      .find(filter, { sort: sortDocument(keys), limit: COUNT_WITH_PAGE + 1, session })
+      .toArray();
+    if (found.length <= COUNT_WITH_PAGE) {
+      total = found.length;
+      docs = found.slice(0, count);
+      hasMore = found.length > count;
+    }
+  }
+  if (total === undefined && !summaryCount && count > 0) {
     const backwards = cursor?.dir === 'p';
     const order = backwards ? reversed(keys) : keys;
     const pageFilter = cursor ? and([filter, afterFilter(order, cursor.values)]) : filter;
@@ -83,9 +98,7 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
       hasBefore = cursor !== undefined;
     }
   }
-  // A first page that holds every match is its own count; otherwise count the filter.
-  const complete = !summaryCount && count > 0 && !cursor && !hasMore;
-  const total = !wantTotal ? undefined : complete ? docs.length : await store.searchOf(input.type).countDocuments(filter, { session });
+  if (wantTotal && total === undefined) total = await store.searchOf(input.type).countDocuments(filter, { session });
   const versions = await store.readMany(input.type, docs.map((d) => String(d._id)), session);
   const byId = new Map(docs.map((d) => [String(d._id), d]));
   const matches: Found[] = versions.map((v) => ({ version: v, idx: byId.get(v.id)!._idx as Found['idx'] }));

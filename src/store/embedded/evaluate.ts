@@ -66,6 +66,12 @@ export function validateSort(sort: SortSpec): void {
 export function sortDocs(docs: Doc[], sort: SortSpec | undefined): Doc[] {
   if (!sort || Object.keys(sort).length === 0 || docs.length < 2) return docs;
   validateSort(sort);
+  // By string _ids alone (unique, so the order is total): a native sort, as MongoDB orders them.
+  const keys = Object.keys(sort);
+  if (keys.length === 1 && keys[0] === '_id' && docs.every((d) => typeof d._id === 'string')) {
+    const dir = sort._id;
+    return [...docs].sort((a, b) => ((a._id as string) < (b._id as string) ? -dir : (a._id as string) > (b._id as string) ? dir : 0));
+  }
   try {
     return mingoFind(docs, {}).sort(sort).all() as Doc[];
   } catch (err) {
