@@ -9,7 +9,7 @@ import { FHIR_JSON, bodyKind, mediaType, negotiateResponse, requireAcceptable, t
 import { parsePrefer } from './prefer.js';
 import { applyElements, applySummary, parseElements, parseSummary } from './subsetting.js';
 import { binaryBytes } from '../resources/binary.js';
-import type { FhirRequest, FhirResponse, QueryPairs } from '../resources/interaction.js';
+import { parseQuery, queryValue, type FhirRequest, type FhirResponse, type QueryPairs } from '../resources/interaction.js';
 import type { Router } from '../resources/router.js';
 import { OPEN_ACCESS, authorize } from '../auth/access.js';
 
@@ -30,14 +30,14 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
     try {
       if (BODY_METHODS.has(req.method)) await readRaw(req, res);
       const query = queryPairs(req.originalUrl);
-      const format = negotiateResponse(first(query, '_format'), req.get('accept'));
+      const format = negotiateResponse(queryValue(query, '_format'), req.get('accept'));
       const segments = pathSegments(req.path);
       const binaryRead = segments[0] === 'Binary' && segments.length >= 2 && (req.method === 'GET' || req.method === 'HEAD');
       if (!binaryRead) requireAcceptable(format, req.get('accept'));
-      const pretty = first(query, '_pretty');
+      const pretty = queryValue(query, '_pretty');
       if (pretty !== undefined && pretty !== 'true' && pretty !== 'false') throw badRequest(`_pretty must be true or false, not '${pretty}'`, ['_pretty']);
-      const summary = parseSummary(first(query, '_summary'));
-      const elements = parseElements(first(query, '_elements'));
+      const summary = parseSummary(queryValue(query, '_summary'));
+      const elements = parseElements(queryValue(query, '_elements'));
       const prefer = parsePrefer(req.get('prefer'));
       const fhirReq: FhirRequest = {
         method: req.method,
@@ -65,17 +65,9 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
   return router;
 }
 
-function first(query: QueryPairs, name: string): string | undefined {
-  for (const [k, v] of query) if (k === name) return v;
-  return undefined;
-}
-
 function queryPairs(url: string): QueryPairs {
   const q = url.indexOf('?');
-  if (q < 0) return [];
-  const pairs: Array<[string, string]> = [];
-  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) pairs.push([k, v]);
-  return pairs;
+  return q < 0 ? [] : parseQuery(url.slice(q + 1));
 }
 
 function pathSegments(path: string): string[] {
@@ -124,9 +116,7 @@ function parseBody(req: Request, fhirReq: FhirRequest, segments: string[]): void
     return;
   }
   if (kind === 'form') {
-    const pairs: Array<[string, string]> = [];
-    for (const [k, v] of new URLSearchParams(buf.toString('utf8'))) pairs.push([k, v]);
-    fhirReq.form = pairs;
+    fhirReq.form = parseQuery(buf.toString('utf8'));
     return;
   }
   if (req.method === 'PATCH' && kind !== 'json-patch') {

@@ -11,7 +11,7 @@ import { isResourceType } from '../fhir/definitions.js';
 import { rewriteReferences, visitReferences } from '../fhir/references.js';
 import { conditionalMatches, noMatch, parseCondition, tooMany, type ConditionalContext } from './conditional.js';
 import type { ResourceStore } from '../store/resource-store.js';
-import type { FhirRequest, FhirResponse, QueryPairs } from './interaction.js';
+import { parseQuery, type FhirRequest, type FhirResponse, type QueryPairs } from './interaction.js';
 import type { Router } from './router.js';
 import type { ReturnPreference } from '../fhir/prefer.js';
 
@@ -76,8 +76,7 @@ export function parseEntryUrl(baseUrl: string, url: string, where: string): { se
   rel = rel.replace(/^\/+/, '');
   const q = rel.indexOf('?');
   const pathPart = q >= 0 ? rel.slice(0, q) : rel;
-  const query: Array<[string, string]> = [];
-  if (q >= 0) for (const [k, v] of new URLSearchParams(rel.slice(q + 1))) query.push([k, v]);
+  const query = q >= 0 ? parseQuery(rel.slice(q + 1)) : [];
   let segments: string[];
   try {
     segments = pathPart === '' ? [] : pathPart.split('/').map((s) => decodeURIComponent(s));

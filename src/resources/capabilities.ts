@@ -4,7 +4,7 @@
  */
 import { RESOURCE_TYPES, FHIR_VERSION } from '../fhir/definitions.js';
 import { OPERATIONS } from '../operations/index.js';
-import { searchParametersOf } from '../search/parameters.js';
+import { isSearchable, searchParametersOf } from '../search/parameters.js';
 
 export const TYPE_INTERACTIONS: fhir4.CapabilityStatementRestResourceInteraction['code'][] = [
   'read',
@@ -18,12 +18,10 @@ export const TYPE_INTERACTIONS: fhir4.CapabilityStatementRestResourceInteraction
   'search-type',
 ];
 
-const PARAM_TYPES = new Set(['number', 'date', 'string', 'token', 'reference', 'composite', 'quantity', 'uri']);
-
-/** The search parameters that work for a type: those whose values are extracted on write. */
+/** The search parameters that work for a type (the compiler's own rule: isSearchable). */
 function searchParams(type: string): fhir4.CapabilityStatementRestResourceSearchParam[] {
   return searchParametersOf(type)
-    .filter((p) => p.branches.length > 0 && PARAM_TYPES.has(p.type))
+    .filter(isSearchable)
     .map((p) => ({ name: p.code, definition: p.url, type: p.type as fhir4.CapabilityStatementRestResourceSearchParam['type'] }));
 }
 

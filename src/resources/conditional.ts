@@ -8,7 +8,7 @@ import { FhirError, badRequest, notFound, preconditionFailed } from '../fhir/err
 import type { ResourceStore } from '../store/resource-store.js';
 import type { DbSession } from '../store/database.js';
 import { matchingIds } from '../search/execute/search.js';
-import type { FhirRequest, FhirResponse, QueryPairs } from './interaction.js';
+import { parseQuery, type FhirRequest, type FhirResponse, type QueryPairs } from './interaction.js';
 
 const NOT_SEARCH = new Set(['_format', '_pretty', '_summary', '_elements']);
 
@@ -24,9 +24,7 @@ export function parseCondition(type: string, text: string, what: string): QueryP
   if (q.startsWith(`${type}?`)) q = q.slice(type.length + 1);
   else if (q.startsWith('?')) q = q.slice(1);
   else if (/^[A-Z][A-Za-z]+\?/.test(q)) throw badRequest(`${what} '${text}' searches another type than ${type}`);
-  const pairs: Array<[string, string]> = [];
-  for (const [k, v] of new URLSearchParams(q)) pairs.push([k, v]);
-  return pairs;
+  return parseQuery(q);
 }
 
 /** Does the query carry search criteria (and not only _format and the like)? */

@@ -2,7 +2,7 @@
 import { badRequest, notFound } from '../fhir/errors.js';
 import { parseDateRange } from '../fhir/datetime.js';
 import type { HistoryCursor, ResourceStore, StoredVersion } from '../store/resource-store.js';
-import { type FhirRequest, type FhirResponse, queryValue } from './interaction.js';
+import { type FhirRequest, type FhirResponse, queryValue, withQuery } from './interaction.js';
 import { requireId } from './crud.js';
 
 export const DEFAULT_HISTORY_COUNT = 50;
@@ -47,14 +47,10 @@ export async function history(store: ResourceStore, baseUrl: string, req: FhirRe
   const page = count === 0 ? { versions: [] as StoredVersion[], next: undefined } : await store.history({ type, id, since, at, count, before }, req.session);
 
   const path = [type, id, '_history'].filter((s) => s !== undefined).join('/');
-  const selfParams = new URLSearchParams();
-  for (const [k, v] of req.query) if (k === '_since' || k === '_at') selfParams.append(k, v);
+  const kept = req.query.filter(([k]) => k === '_since' || k === '_at');
   const link: fhir4.BundleLink[] = [{ relation: 'self', url: withQuery(`${baseUrl}/${path}`, req.query) }];
   if (page.next) {
-    const nextParams = new URLSearchParams(selfParams);
-    nextParams.set('_count', String(count));
-    nextParams.set('_cursor', encodeCursor(page.next));
-    link.push({ relation: 'next', url: `${baseUrl}/${path}?${nextParams}` });
+    link.push({ relation: 'next', url: withQuery(`${baseUrl}/${path}`, [...kept, ['_count', String(count)], ['_cursor', encodeCursor(page.next)]]) });
   }
   const bundle: fhir4.Bundle = {
     resourceType: 'Bundle',
@@ -63,13 +59,6 @@ export async function history(store: ResourceStore, baseUrl: string, req: FhirRe
     entry: page.versions.map((v) => historyEntry(baseUrl, v)),
   };
   return { status: 200, resource: bundle };
-}
-
-function withQuery(url: string, query: FhirRequest['query']): string {
-  if (query.length === 0) return url;
-  const p = new URLSearchParams();
-  for (const [k, v] of query) p.append(k, v);
-  return `${url}?${p}`;
 }
 
 export function historyEntry(baseUrl: string, v: StoredVersion): fhir4.BundleEntry {

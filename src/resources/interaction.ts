@@ -51,6 +51,21 @@ export interface FhirResponse {
   binary?: fhir4.Binary;
 }
 
+/** `a=1&b=2` (no leading `?`) -> [['a', '1'], ['b', '2']], decoded, in order. */
+export function parseQuery(search: string): QueryPairs {
+  const pairs: Array<[string, string]> = [];
+  for (const [k, v] of new URLSearchParams(search)) pairs.push([k, v]);
+  return pairs;
+}
+
+/** `url?pairs`, or `url` when there are none. */
+export function withQuery(url: string, pairs: QueryPairs): string {
+  if (pairs.length === 0) return url;
+  const q = new URLSearchParams();
+  for (const [k, v] of pairs) q.append(k, v);
+  return `${url}?${q}`;
+}
+
 export function queryValue(query: QueryPairs, name: string): string | undefined {
   for (const [k, v] of query) if (k === name) return v;
   return undefined;

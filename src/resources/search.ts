@@ -8,18 +8,11 @@ import type { ResourceStore } from '../store/resource-store.js';
 import { runSearch, searchEntry, type SearchInput, type SearchPage } from '../search/execute/search.js';
 import { compileSearch } from '../search/query/index.js';
 import { compartmentTypes } from '../search/execute/filters.js';
-import type { FhirRequest, FhirResponse, QueryPairs } from './interaction.js';
+import { withQuery, type FhirRequest, type FhirResponse, type QueryPairs } from './interaction.js';
 
 export interface SearchDeps {
   store: ResourceStore;
   baseUrl: string;
-}
-
-function link(url: string, params: ReadonlyArray<readonly [string, string]>): string {
-  if (params.length === 0) return url;
-  const q = new URLSearchParams();
-  for (const [k, v] of params) q.append(k, v);
-  return `${url}?${q}`;
 }
 
 function outcomeEntry(unknown: string[]): fhir4.BundleEntry | undefined {
@@ -35,9 +28,9 @@ function outcomeEntry(unknown: string[]): fhir4.BundleEntry | undefined {
 
 function bundleOf(deps: SearchDeps, path: string, page: SearchPage): fhir4.Bundle {
   const self = page.compiled.selfParams;
-  const links: fhir4.BundleLink[] = [{ relation: 'self', url: link(`${deps.baseUrl}/${path}`, self) }];
-  if (page.next) links.push({ relation: 'next', url: link(`${deps.baseUrl}/${path}`, [...self, ['_cursor', page.next]]) });
-  if (page.previous) links.push({ relation: 'previous', url: link(`${deps.baseUrl}/${path}`, [...self, ['_cursor', page.previous]]) });
+  const links: fhir4.BundleLink[] = [{ relation: 'self', url: withQuery(`${deps.baseUrl}/${path}`, self) }];
+  if (page.next) links.push({ relation: 'next', url: withQuery(`${deps.baseUrl}/${path}`, [...self, ['_cursor', page.next]]) });
+  if (page.previous) links.push({ relation: 'previous', url: withQuery(`${deps.baseUrl}/${path}`, [...self, ['_cursor', page.previous]]) });
   const entry: fhir4.BundleEntry[] = [
     ...page.matches.map((m) => searchEntry(deps.baseUrl, m.version, 'match')),
     ...page.included.map((m) => searchEntry(deps.baseUrl, m.version, 'include')),
@@ -104,8 +97,8 @@ export async function searchSystem(deps: SearchDeps, req: FhirRequest, params: Q
   }
   const self: Array<[string, string]> = [...(typeParam.length ? ([['_type', types.join(',')]] as Array<[string, string]>) : []), ...compiled[0]?.selfParams ?? []];
   const base = compartment ? `${deps.baseUrl}/${compartment.type}/${compartment.id}/*` : deps.baseUrl;
-  const links: fhir4.BundleLink[] = [{ relation: 'self', url: link(base, self) }];
-  if (next) links.push({ relation: 'next', url: link(base, [...self, ['_tcursor', next]]) });
+  const links: fhir4.BundleLink[] = [{ relation: 'self', url: withQuery(base, self) }];
+  if (next) links.push({ relation: 'next', url: withQuery(base, [...self, ['_tcursor', next]]) });
   const bundle: fhir4.Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (total !== undefined) bundle.total = total;
   bundle.link = links;

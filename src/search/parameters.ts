@@ -54,6 +54,14 @@ function register(sp: CompactSearchParameter, origin: 'core' | 'project'): void 
 for (const sp of generated.params) register(sp, 'core');
 
 /** The registry entry for `code` on resource type `type`, or undefined. */
+/**
+ * Can this parameter be searched? It needs extracted values: an expression, and a type the
+ * compiler knows (special parameters such as `near`, `_text`, `_content` are not supported).
+ */
+export function isSearchable(def: SearchParameterDef): boolean {
+  return def.branches.length > 0 && def.type !== 'special';
+}
+
 export function getSearchParameter(type: string, code: string): SearchParameterDef | undefined {
   return table(type).codes.get(code);
 }

@@ -343,26 +343,22 @@ function withMeta(resource: fhir4.Resource, id: string, v: number, ts: number): 
   return { resourceType, id, meta, ...rest } as fhir4.Resource;
 }
 
-function toVersion(type: string, doc: CurrentDoc, method: WriteMethod): StoredVersion {
+function version(type: string, id: string, doc: CurrentDoc | HistoryDoc, method: WriteMethod): StoredVersion {
   return {
     type,
-    id: doc._id,
+    id,
     versionId: String(doc.v),
     lastUpdated: new Date(doc.ts).toISOString(),
     deleted: Boolean(doc.deleted),
     resource: doc.resource,
-    method: doc.deleted ? 'DELETE' : method,
+    method,
   };
 }
 
+function toVersion(type: string, doc: CurrentDoc, method: WriteMethod): StoredVersion {
+  return version(type, doc._id, doc, doc.deleted ? 'DELETE' : method);
+}
+
 function historyToVersion(type: string, doc: HistoryDoc): StoredVersion {
-  return {
-    type,
-    id: doc.id,
-    versionId: String(doc.v),
-    lastUpdated: new Date(doc.ts).toISOString(),
-    deleted: Boolean(doc.deleted),
-    resource: doc.resource,
-    method: doc.method,
-  };
+  return version(type, doc.id, doc, doc.method);
 }

@@ -34,14 +34,21 @@ export async function resolveFilter(ctx: FilterContext, type: string, compiled: 
   return and(parts);
 }
 
-async function subSearch(ctx: FilterContext, type: string, name: string, value: string): Promise<Array<{ _id: string; _idx: { e?: IndexEntry[] } }>> {
-  const compiled = compileSearch({ type, params: [[name, value]], strict: true, baseUrl: ctx.baseUrl });
+export type IndexDoc = { _id: string; _idx: { e?: IndexEntry[] } };
+
+/**
+ * The index documents of `type` matching `params` (strict: every parameter must be known), at
+ * most `limit`: the core of sub-searches and of conditional interactions.
+ */
+export async function matchingDocs(ctx: FilterContext, type: string, params: ReadonlyArray<readonly [string, string]>, limit: number, projection?: Record<string, 0 | 1>): Promise<IndexDoc[]> {
+  const compiled = compileSearch({ type, params, strict: true, baseUrl: ctx.baseUrl });
   const filter = await resolveFilter(ctx, type, compiled);
   await ctx.store.prepare(type);
-  const docs = (await ctx.store
-    .searchOf(type)
-    .find(filter, { limit: MAX_SUB_MATCHES + 1, session: ctx.session })
-    .toArray()) as unknown as Array<{ _id: string; _idx: { e?: IndexEntry[] } }>;
+  return (await ctx.store.searchOf(type).find(filter, { limit, projection, session: ctx.session }).toArray()) as unknown as IndexDoc[];
+}
+
+async function subSearch(ctx: FilterContext, type: string, name: string, value: string): Promise<IndexDoc[]> {
+  const docs = await matchingDocs(ctx, type, [[name, value]], MAX_SUB_MATCHES + 1);
   if (docs.length > MAX_SUB_MATCHES) {
     throw new FhirError(400, 'too-costly', `'${name}=${value}' on ${type} matches more than ${MAX_SUB_MATCHES} resources; narrow the chained search`);
   }

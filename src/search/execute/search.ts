@@ -6,7 +6,7 @@ import type { Doc, Filter } from '../../store/database.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { compileSearch, sortFields, type CompiledSearch } from '../query/index.js';
 import { addIncludes, type Found } from './includes.js';
-import { and, compartmentFilter, resolveFilter, type FilterContext } from './filters.js';
+import { and, compartmentFilter, matchingDocs, resolveFilter, type FilterContext } from './filters.js';
 import { afterFilter, cursorOf, decodeCursor, encodeCursor, reversed, sortDocument, type SortKey } from './keyset.js';
 
 export interface SearchInput {
@@ -114,12 +114,7 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
 
 /** Ids of the current resources matching a search (conditional interactions), at most `limit`. */
 export async function matchingIds(ctx: FilterContext, type: string, params: ReadonlyArray<readonly [string, string]>, limit: number): Promise<string[]> {
-  const input: SearchInput = { type, params, strict: true };
-  const compiled = compileInput(ctx, input);
-  await ctx.store.prepare(type);
-  const filter = await searchFilter(ctx, input, compiled);
-  const docs = await ctx.store.searchOf(type).find(filter, { limit, projection: { _id: 1 }, session: ctx.session }).toArray();
-  return docs.map((d) => String(d._id));
+  return (await matchingDocs(ctx, type, params, limit, { _id: 1 })).map((d) => d._id);
 }
 
 export function searchEntry(baseUrl: string, v: StoredVersion, mode: 'match' | 'include'): fhir4.BundleEntry {

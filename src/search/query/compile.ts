@@ -14,7 +14,7 @@
  * Only `$elemMatch`, `$in`, `$all`, `$regex`, `$gt(e)`, `$lt(e)`, `$exists`, `$nor`, `$and` and
  * `$or` are used; never `{'a.b': null}`, `{'a.0': ...}` or a whole-document equality.
  */
-import { getSearchParameter } from '../parameters.js';
+import { getSearchParameter, isSearchable } from '../parameters.js';
 import type { SearchParameterDef } from '../types.js';
 import { parseChain, parseHas, type ChainContext } from './chain.js';
 import { andFilters, missingFilter, orFilters, orMatches } from './combine.js';
@@ -111,7 +111,7 @@ function compileAt(req: SearchRequest, depth: number): CompiledSearch {
       unknown(name, `Unknown search parameter '${parsed.code}' for resource type ${req.type}`);
       continue;
     }
-    if (def.branches.length === 0 || def.type === 'special') {
+    if (!isSearchable(def)) {
       unknown(name, `Search parameter '${parsed.code}' of ${req.type} is not supported by this server`, 'not-supported');
       continue;
     }
