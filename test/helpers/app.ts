@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { before, after } from 'node:test';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase } from '../../src/store/open.js';
@@ -48,4 +49,19 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One fresh app for the tests of a file (or describe block): created in `before`, closed in
+ * `after`. The returned object is filled in when `before` has run.
+ */
+export function useTestApp(env: Record<string, string> = {}): TestApp {
+  const t = {} as TestApp;
+  before(async () => {
+    Object.assign(t, await createTestApp(env));
+  });
+  after(async () => {
+    await t.close?.();
+  });
+  return t;
 }

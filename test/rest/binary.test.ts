@@ -1,19 +1,13 @@
 /**
  * Binary: raw content in and out. hl7.org/fhir/R4/binary.html#rest
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp, createTestApp } from '../helpers/app.js';
 import { api, BASE_URL, assertFhirJson, binaryParser, create, expectOutcome, expectStatus, idFromLocation, show } from './_util.js';
 
-let t: TestApp;
-before(async () => {
-  t = await createTestApp();
-});
-after(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 /** A PNG signature followed by bytes covering every value 0..255 plus random ones. */
 function pngBytes(n = 300): Buffer {

@@ -2,22 +2,16 @@
  * batch and transaction: POST a Bundle to the base.
  * hl7.org/fhir/R4/http.html#transaction
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import {
   api, BASE_URL, assertFhirJson, assertNoServerKeys, create, expectOutcome, expectStatus, idFromLocation, issueText, newId,
   postResource, put, read, show, typeHistoryCount,
 } from './_util.js';
 
-let t: TestApp;
-before(async () => {
-  t = await createTestApp();
-});
-after(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 const urn = () => `urn:uuid:${crypto.randomUUID()}`;
 

@@ -2,20 +2,14 @@
  * Version-aware updates (If-Match) and conditional reads (If-None-Match, If-Modified-Since).
  * hl7.org/fhir/R4/http.html#concurrency, #cread
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import {
   api, create, expectOutcome, expectStatus, historyEntries, patchResource, putResource, read, show, weak,
 } from './_util.js';
 
-let t: TestApp;
-before(async () => {
-  t = await createTestApp();
-});
-after(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 /** A Patient at version 2. */
 async function patientAtV2(): Promise<any> {

@@ -1,22 +1,16 @@
 /**
  * REST core: create, read, vread, update, delete, patch (hl7.org/fhir/R4/http.html).
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import {
   api, BASE_URL, ID_RE, INSTANT_RE, R4_RESOURCE_TYPES, assertFhirJson, assertSameResource, assertNoServerKeys,
   create, expectOutcome, expectStatus, historyEntries, newId, patchResource, postResource, put, putResource, read,
   show, weak, sleep,
 } from './_util.js';
 
-let t: TestApp;
-before(async () => {
-  t = await createTestApp();
-});
-after(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 const patientBody = () => ({
   resourceType: 'Patient',

@@ -4,19 +4,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp, createTestApp, type TestApp } from '../helpers/app.js';
 import {
   api, assertNoServerKeys, assertSameResource, create, expectNo5xx, expectOutcome, expectStatus, newId,
   postResource, putResource, read, show, typeHistoryCount,
 } from './_util.js';
 
-let t: TestApp;
-before(async () => {
-  t = await createTestApp();
-});
-after(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 /** Error texts must not carry stack traces or server file paths. */
 function assertNoInternals(res: any) {

@@ -2,21 +2,15 @@
  * history interactions: instance, type, system; _count paging, _since, _at.
  * hl7.org/fhir/R4/http.html#history
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import {
   api, BASE_URL, INSTANT_RE, assertFhirJson, assertNoServerKeys, create, expectOutcome, expectStatus,
   historyEntries, pathOf, putResource, sleep, weak,
 } from './_util.js';
 
-let t: TestApp;
-before(async () => {
-  t = await createTestApp();
-});
-after(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 /** Creates a Patient and updates it until it has `n` versions. */
 async function patientWithVersions(n: number): Promise<any> {

@@ -2,23 +2,17 @@
  * Resource validation on write, and the $validate operation.
  * hl7.org/fhir/R4/http.html#create (400/422), json.html, resource-operation-validate.html
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import {
   api, assertSameResource, create, expectOutcome, expectStatus, issueText, postResource, putResource, read,
   show, typeHistoryCount,
 } from './_util.js';
 
-let t: TestApp;
-before(async () => {
-  t = await createTestApp();
-});
-after(async () => {
-  await t?.close();
-});
+const t = useTestApp();
 
 const EXAMPLES = path.resolve('node_modules/hl7.fhir.r4.examples');
 function example(file: string): any {
