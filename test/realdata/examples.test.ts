@@ -9,21 +9,18 @@
  * The server validates on write (R4 JSON schema), so an example that is not valid R4 is listed in
  * KNOWN_INVALID with the reason, and must get 400 with an OperationOutcome naming the element.
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type http from 'node:http';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
 import {
   FHIR_JSON,
-  closeServer,
   dataDir,
   diffPaths,
   isInstant,
   jsonParser,
-  listen,
+  useListeningApp,
   parseLocation,
   withoutServerFields,
   type JsonObject,
@@ -73,20 +70,7 @@ const files = [
 ];
 
 describe('FHIR R4 examples: create and read back', { timeout: 120_000 }, () => {
-  let t: TestApp;
-  let server: http.Server;
-  let publicBase: string;
-
-  before(async () => {
-    t = await createTestApp();
-    server = await listen(t.app);
-    publicBase = t.config.baseUrl;
-  });
-
-  after(async () => {
-    await closeServer(server);
-    await t?.close();
-  });
+  const ctx = useListeningApp();
 
   it('the data set is complete (135 + 166 files) and every known exception exists', () => {
     assert.equal(files.filter((f) => !f.startsWith('official/')).length, 135);
@@ -103,8 +87,8 @@ describe('FHIR R4 examples: create and read back', { timeout: 120_000 }, () => {
       const posted: JsonObject = { ...original };
       delete posted.id;
 
-      const res = await request(server)
-        .post(`${t.base}/${type}`)
+      const res = await request(ctx.server)
+        .post(`${ctx.t.base}/${type}`)
         .set('Content-Type', FHIR_JSON)
         .set('Accept', FHIR_JSON)
         .buffer(true)
@@ -113,7 +97,7 @@ describe('FHIR R4 examples: create and read back', { timeout: 120_000 }, () => {
       const body = res.body as JsonObject;
 
       if (invalid) {
-        assert.equal(res.status, 400, `POST ${t.base}/${type} (${file}, ${invalid.reason}): expected 400, got ${res.status}`);
+        assert.equal(res.status, 400, `POST ${ctx.t.base}/${type} (${file}, ${invalid.reason}): expected 400, got ${res.status}`);
         assert.equal(body?.resourceType, 'OperationOutcome', `expected an OperationOutcome, got ${JSON.stringify(body).slice(0, 300)}`);
         const issues = (body.issue ?? []) as JsonObject[];
         assert.ok(
@@ -127,28 +111,28 @@ describe('FHIR R4 examples: create and read back', { timeout: 120_000 }, () => {
         return;
       }
 
-      assert.equal(res.status, 201, `POST ${t.base}/${type} (${file}): expected 201, got ${res.status}: ${JSON.stringify(body).slice(0, 1500)}`);
+      assert.equal(res.status, 201, `POST ${ctx.t.base}/${type} (${file}): expected 201, got ${res.status}: ${JSON.stringify(body).slice(0, 1500)}`);
       const location = res.headers.location;
-      const loc = parseLocation(location, publicBase);
-      assert.ok(loc, `Location ${JSON.stringify(location)} is not ${publicBase}/${type}/{id}/_history/{v}`);
+      const loc = parseLocation(location, ctx.publicBase);
+      assert.ok(loc, `Location ${JSON.stringify(location)} is not ${ctx.publicBase}/${type}/{id}/_history/{v}`);
       assert.equal(loc.type, type);
       assert.equal(loc.version, '1');
-      if (original.id !== undefined) assert.notEqual(loc.id, original.id, 'the server must assign its own id on create');
+      if (original.id !== undefined) assert.notEqual(loc.id, original.id, 'the ctx.server must assign its own id on create');
 
-      const got = await request(server).get(`${t.base}/${type}/${loc.id}`).set('Accept', FHIR_JSON).buffer(true).parse(jsonParser);
+      const got = await request(ctx.server).get(`${ctx.t.base}/${type}/${loc.id}`).set('Accept', FHIR_JSON).buffer(true).parse(jsonParser);
       const actual = got.body as JsonObject;
-      assert.equal(got.status, 200, `GET ${t.base}/${type}/${loc.id}: expected 200, got ${got.status}: ${JSON.stringify(actual).slice(0, 500)}`);
+      assert.equal(got.status, 200, `GET ${ctx.t.base}/${type}/${loc.id}: expected 200, got ${got.status}: ${JSON.stringify(actual).slice(0, 500)}`);
       assert.equal(actual.resourceType, type);
       assert.equal(actual.id, loc.id);
       const meta = (actual.meta ?? {}) as JsonObject;
       assert.equal(meta.versionId, '1', 'meta.versionId');
       assert.ok(isInstant(meta.lastUpdated), `meta.lastUpdated ${JSON.stringify(meta.lastUpdated)} is not an instant`);
       if (original.meta && (original.meta as JsonObject).lastUpdated !== undefined) {
-        assert.notEqual(meta.lastUpdated, (original.meta as JsonObject).lastUpdated, "meta.lastUpdated must be the server's, not the client's");
+        assert.notEqual(meta.lastUpdated, (original.meta as JsonObject).lastUpdated, "meta.lastUpdated must be the ctx.server's, not the client's");
       }
 
       const diffs = diffPaths(withoutServerFields(original), withoutServerFields(actual), 15);
-      assert.deepEqual(diffs, [], `GET ${t.base}/${type}/${loc.id} (${file}) differs from what was posted`);
+      assert.deepEqual(diffs, [], `GET ${ctx.t.base}/${type}/${loc.id} (${file}) differs from what was posted`);
     });
   }
 });

@@ -3,6 +3,8 @@
  * The data lives in ../shared/data next to the repository and is never copied into it.
  */
 import http from 'node:http';
+import { before, after } from 'node:test';
+import { createTestApp, type TestApp } from '../helpers/app.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -170,4 +172,25 @@ export function isInstant(v: unknown): boolean {
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
     !Number.isNaN(Date.parse(v))
   );
+}
+
+/** An app on a fresh store listening on a loopback port for the tests of one describe block. */
+export interface ListeningApp {
+  t: TestApp;
+  server: http.Server;
+  publicBase: string;
+}
+
+export function useListeningApp(): ListeningApp {
+  const ctx = {} as ListeningApp;
+  before(async () => {
+    ctx.t = await createTestApp();
+    ctx.server = await listen(ctx.t.app);
+    ctx.publicBase = ctx.t.config.baseUrl;
+  });
+  after(async () => {
+    await closeServer(ctx.server);
+    await ctx.t?.close();
+  });
+  return ctx;
 }

@@ -8,21 +8,18 @@
  * was X. The expected resource is computed from the original with exactly those rewrites; nothing
  * else may differ (the Synthea `meta.tag` must survive, key order aside).
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type http from 'node:http';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
 import {
   FHIR_JSON,
-  closeServer,
   dataDir,
   diffPaths,
   isInstant,
   jsonParser,
-  listen,
+  useListeningApp,
   mapLimit,
   parseLocation,
   rewriteReferences,
@@ -47,22 +44,10 @@ interface Bundle {
 }
 
 describe('Synthea transaction bundles (30 patients, 6,878 entries)', { timeout: 120_000 }, () => {
-  let t: TestApp;
-  let server: http.Server;
-  let publicBase: string;
+  const ctx = useListeningApp();
+
   const allCreated = new Set<string>();
   let totalEntries = 0;
-
-  before(async () => {
-    t = await createTestApp();
-    server = await listen(t.app);
-    publicBase = t.config.baseUrl;
-  });
-
-  after(async () => {
-    await closeServer(server);
-    await t?.close();
-  });
 
   it('the data set is complete (30 bundles, 6,878 entries)', () => {
     assert.equal(files.length, 30, `expected 30 bundles in ${SYNTHEA_DIR}`);
@@ -77,15 +62,15 @@ describe('Synthea transaction bundles (30 patients, 6,878 entries)', { timeout: 
       const bundle = JSON.parse(text) as Bundle;
       assert.equal(bundle.type, 'transaction');
 
-      const res = await request(server)
-        .post(t.base)
+      const res = await request(ctx.server)
+        .post(ctx.t.base)
         .set('Content-Type', FHIR_JSON)
         .set('Accept', FHIR_JSON)
         .buffer(true)
         .parse(jsonParser)
         .send(text);
       const body = res.body as JsonObject;
-      assert.equal(res.status, 200, `POST ${t.base} (${file}): expected 200, got ${res.status}: ${JSON.stringify(body).slice(0, 2000)}`);
+      assert.equal(res.status, 200, `POST ${ctx.t.base} (${file}): expected 200, got ${res.status}: ${JSON.stringify(body).slice(0, 2000)}`);
       assert.equal(body?.resourceType, 'Bundle', 'response is a Bundle');
       assert.equal(body.type, 'transaction-response', 'response Bundle.type');
       const entries = (body.entry ?? []) as JsonObject[];
@@ -98,13 +83,13 @@ describe('Synthea transaction bundles (30 patients, 6,878 entries)', { timeout: 
       bundle.entry.forEach((reqEntry, i) => {
         const r = (entries[i]?.response ?? {}) as JsonObject;
         const status = String(r.status ?? '');
-        const loc = parseLocation(r.location, publicBase);
+        const loc = parseLocation(r.location, ctx.publicBase);
         const type = reqEntry.resource.resourceType as string;
         if (!/^201(\s|$)/.test(status)) statusProblems.push(`entry ${i} (${type}): status ${JSON.stringify(r.status)}`);
         else if (!loc) statusProblems.push(`entry ${i} (${type}): location ${JSON.stringify(r.location)} is not {Type}/{id}/_history/{v}`);
         else if (loc.type !== type) statusProblems.push(`entry ${i}: location type ${loc.type}, posted ${type}`);
         else if (loc.version !== '1') statusProblems.push(`entry ${i} (${type}): location version ${loc.version}, expected 1`);
-        else if (loc.id === reqEntry.resource.id) statusProblems.push(`entry ${i} (${type}): server kept the client id ${loc.id} on POST`);
+        else if (loc.id === reqEntry.resource.id) statusProblems.push(`entry ${i} (${type}): ctx.server kept the client id ${loc.id} on POST`);
         else {
           refMap.set(reqEntry.fullUrl, `${loc.type}/${loc.id}`);
           created.push({ ...loc, original: reqEntry.resource, fullUrl: reqEntry.fullUrl });
@@ -123,8 +108,8 @@ describe('Synthea transaction bundles (30 patients, 6,878 entries)', { timeout: 
       await mapLimit(created, READ_CONCURRENCY, async (c) => {
         const expected = withoutServerFields(c.original);
         rewriteReferences(expected as Json, refMap);
-        for (const url of [`${t.base}/${c.type}/${c.id}/_history/${c.version}`, `${t.base}/${c.type}/${c.id}`]) {
-          const got = await request(server).get(url).set('Accept', FHIR_JSON).buffer(true).parse(jsonParser);
+        for (const url of [`${ctx.t.base}/${c.type}/${c.id}/_history/${c.version}`, `${ctx.t.base}/${c.type}/${c.id}`]) {
+          const got = await request(ctx.server).get(url).set('Accept', FHIR_JSON).buffer(true).parse(jsonParser);
           const actual = got.body as JsonObject;
           if (got.status !== 200) {
             problems.push(`GET ${url} (${c.fullUrl}): expected 200, got ${got.status} ${JSON.stringify(actual).slice(0, 300)}`);
