@@ -17,6 +17,7 @@ import { fhirErrorHandler } from './fhir/error-handler.js';
 import { notFound } from './fhir/errors.js';
 import { loadValidator } from './fhir/validator.js';
 import { requestLog } from './request-log.js';
+import { createAuthServer, corsForApps, type AuthServer } from './auth/index.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { name: string; version: string };
@@ -45,7 +46,7 @@ export interface AppParts {
   logger: Logger;
 }
 
-export async function createApp({ config, db, logger }: AppParts): Promise<{ app: Express; store: ResourceStore }> {
+export async function createApp({ config, db, logger }: AppParts): Promise<{ app: Express; store: ResourceStore; auth: AuthServer }> {
   await loadValidator();
   const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc, dateSortIndexes);
   // The collections and indexes of the most used types exist from start-up; others on first use.
@@ -57,6 +58,7 @@ export async function createApp({ config, db, logger }: AppParts): Promise<{ app
     software: { name: pkg.name, version: pkg.version },
     startedAt,
   });
+  const auth = await createAuthServer({ config, db, store, logger });
   let route: Router;
   const processBundle = createBundleProcessor({ store, baseUrl: config.baseUrl, route: () => route });
   route = createRouter({ store, baseUrl: config.baseUrl, capabilityStatement: () => capability, processBundle });
@@ -78,8 +80,9 @@ export async function createApp({ config, db, logger }: AppParts): Promise<{ app
       res.status(503).json({ status: 'unavailable' });
     }
   });
-  app.use('/fhir', fhirHttpRouter({ route, baseUrl: config.baseUrl, maxBody: config.maxBody }));
+  app.use(auth.router);
+  app.use('/fhir', corsForApps, fhirHttpRouter({ route, baseUrl: config.baseUrl, maxBody: config.maxBody, tokens: auth.deps.tokens }));
   app.use((req, _res, next) => next(notFound(`Nothing at ${req.method} ${req.path}; the FHIR base is /fhir`)));
   app.use(fhirErrorHandler(logger, config.maxBody));
-  return { app, store };
+  return { app, store, auth };
 }

@@ -14,6 +14,24 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body, in bytes. */
   maxBody: number;
+  auth: AuthConfig;
+}
+
+/** SMART on FHIR / accounts settings (src/auth). */
+export interface AuthConfig {
+  /** the first administrator; created at start-up when no administrator exists */
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  /** the confidential bootstrap client (client_credentials, client_secret_basic, system/*.cruds + admin) */
+  bootstrapClientId: string | undefined;
+  bootstrapClientSecret: string | undefined;
+  /** accept http:// jwks_uri on registration (development and tests only) */
+  allowHttpJwksUri: boolean;
+  /** nodemailer transport URL (smtp://user:pass@host:587); unset: messages are logged, not sent */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** lifetime of user access tokens, seconds (at most 3600) */
+  accessTokenTtl: number;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +80,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const maxBody = parseSize(env.FHIR_MAX_BODY ?? '16mb');
   if (maxBody === undefined) fail('FHIR_MAX_BODY', 'must be a size such as 16mb, 512kb or a number of bytes');
 
+  const flag = (name: string): boolean => {
+    const v = (env[name] ?? 'false').toLowerCase();
+    if (v !== 'true' && v !== 'false') fail(name, 'must be true or false');
+    return v === 'true';
+  };
+  const secretPair = (a: string, b: string): [string | undefined, string | undefined] => {
+    const x = env[a]?.trim() || undefined;
+    const y = env[b] || undefined;
+    if ((x === undefined) !== (y === undefined)) fail(x === undefined ? a : b, `must be set together with ${x === undefined ? b : a}`);
+    return [x, y];
+  };
+  const [adminEmail, adminPassword] = secretPair('FHIR_ADMIN_EMAIL', 'FHIR_ADMIN_PASSWORD');
+  if (adminEmail && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) fail('FHIR_ADMIN_EMAIL', 'must be an e-mail address');
+  if (adminPassword !== undefined && adminPassword.length < 10) {
+    throw new ConfigError('Invalid configuration: FHIR_ADMIN_PASSWORD must have at least 10 characters');
+  }
+  const [bootstrapClientId, bootstrapClientSecret] = secretPair('FHIR_BOOTSTRAP_CLIENT_ID', 'FHIR_BOOTSTRAP_CLIENT_SECRET');
+  if (bootstrapClientId && !/^[A-Za-z0-9._~-]{1,128}$/.test(bootstrapClientId)) fail('FHIR_BOOTSTRAP_CLIENT_ID', 'must be 1-128 URL-safe characters');
+  if (bootstrapClientSecret !== undefined && bootstrapClientSecret.length < 32) {
+    throw new ConfigError('Invalid configuration: FHIR_BOOTSTRAP_CLIENT_SECRET must have at least 32 characters');
+  }
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new ConfigError('Invalid configuration: SMTP_URL must start with smtp:// or smtps://');
+  }
+  const ttlText = env.FHIR_ACCESS_TOKEN_TTL ?? '3600';
+  const accessTokenTtl = Number(ttlText);
+  if (!/^\d+$/.test(ttlText) || accessTokenTtl < 60 || accessTokenTtl > 3600) fail('FHIR_ACCESS_TOKEN_TTL', 'must be seconds from 60 to 3600');
+
   return {
     port,
     baseUrl,
@@ -70,5 +117,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mongodbDb,
     logLevel: logLevel as Config['logLevel'],
     maxBody: maxBody as number,
+    auth: {
+      adminEmail: adminEmail?.toLowerCase(),
+      adminPassword,
+      bootstrapClientId,
+      bootstrapClientSecret,
+      allowHttpJwksUri: flag('FHIR_ALLOW_HTTP_JWKS_URI'),
+      smtpUrl,
+      mailFrom: env.FHIR_MAIL_FROM ?? 'FHIR server <no-reply@localhost>',
+      accessTokenTtl,
+    },
   };
 }

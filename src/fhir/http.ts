@@ -11,12 +11,14 @@ import { applyElements, applySummary, parseElements, parseSummary } from './subs
 import { binaryBytes } from '../resources/binary.js';
 import { parseQuery, queryValue, type FhirRequest, type FhirResponse, type QueryPairs } from '../resources/interaction.js';
 import type { Router } from '../resources/router.js';
-import { OPEN_ACCESS, authorize } from '../auth/access.js';
+import { accessContext } from '../auth/access.js';
+import type { AccessTokens } from '../auth/access-token.js';
 
 export interface FhirHttpDeps {
   route: Router;
   baseUrl: string;
   maxBody: number;
+  tokens: AccessTokens;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -55,7 +57,7 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
         handling: prefer.handling,
       };
       readBody(req, fhirReq, segments);
-      authorize(OPEN_ACCESS, fhirReq);
+      fhirReq.access = await accessContext(deps.tokens, req.get('authorization'));
       const response = await deps.route(fhirReq);
       writeResponse(res, req, response, { format, pretty: pretty === 'true', summary, elements, prefer: prefer.return, baseUrl: deps.baseUrl });
     } catch (err) {

@@ -99,7 +99,7 @@ function patchBody(p: PlannedEntry, resource: unknown): unknown {
   }
 }
 
-function entryRequest(p: PlannedEntry, resource: unknown, session: FhirRequest['session']): FhirRequest {
+function entryRequest(p: PlannedEntry, resource: unknown, session: FhirRequest['session'], access: FhirRequest['access']): FhirRequest {
   const r = p.entry.request!;
   if (p.method === 'PATCH') resource = patchBody(p, resource);
   return {
@@ -116,6 +116,7 @@ function entryRequest(p: PlannedEntry, resource: unknown, session: FhirRequest['
     body: resource,
     session,
     assignedId: p.assignedId,
+    access,
   };
 }
 
@@ -166,7 +167,7 @@ async function transaction(deps: BundleDeps, req: FhirRequest, planned: PlannedE
         } else if (p.skip) {
           out[p.index] = { status: 200, resource: p.skip };
         } else {
-          out[p.index] = await route(entryRequest(p, resources[p.index], session));
+          out[p.index] = await route(entryRequest(p, resources[p.index], session, req.access));
         }
       } catch (err) {
         throw entryFailure(err, p);
@@ -283,7 +284,7 @@ async function batch(deps: BundleDeps, req: FhirRequest, planned: PlannedEntry[]
   const responses: FhirResponse[] = [];
   for (const p of planned) {
     try {
-      responses.push(await route(entryRequest(p, p.entry.resource, undefined)));
+      responses.push(await route(entryRequest(p, p.entry.resource, undefined, req.access)));
     } catch (err) {
       if (!(err instanceof FhirError)) throw err;
       responses.push({ status: err.status, resource: err.outcome });

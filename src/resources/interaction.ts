@@ -5,6 +5,7 @@
 import type { DbSession } from '../store/database.js';
 import type { StoredVersion } from '../store/resource-store.js';
 import type { ReturnPreference } from '../fhir/prefer.js';
+import type { AccessContext } from '../auth/access.js';
 
 export type QueryPairs = ReadonlyArray<readonly [string, string]>;
 
@@ -37,6 +38,8 @@ export interface FhirRequest {
   prefer?: ReturnPreference;
   /** the id a transaction assigned in advance to a POST entry, so references to it resolve */
   assignedId?: string;
+  /** who asks and what their token grants (src/auth/access.ts); entries of a Bundle inherit it */
+  access?: AccessContext;
 }
 
 export interface FhirResponse {

@@ -13,6 +13,7 @@ import type { FhirRequest, FhirResponse, QueryPairs } from './interaction.js';
 import { createResource, deleteResource, patchResource, readResource, requireId, updateResource, vreadResource } from './crud.js';
 import { history } from './history.js';
 import { conditionalTarget, conditionalUpdateTarget, hasCriteria, noMatch } from './conditional.js';
+import { ANONYMOUS, authorize } from '../auth/access.js';
 
 export interface RouterDeps {
   store: ResourceStore;
@@ -45,6 +46,7 @@ export function createRouter(deps: RouterDeps): Router {
   return async function route(req: FhirRequest): Promise<FhirResponse> {
     const [first, second, third, fourth, ...rest] = req.segments;
     const m = req.method === 'HEAD' ? 'GET' : req.method;
+    authorize(req.access ?? ANONYMOUS, req);
     if (rest.length) throw notFound(`No FHIR interaction at /${req.segments.join('/')}`);
 
     if (req.form && !req.segments.includes('_search')) {

@@ -7,15 +7,29 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { before, after } from 'node:test';
-import type { Express } from 'express';
+import type http from 'node:http';
+import type { Express, Request, Response } from 'express';
+import type { AuthServer } from '../../src/auth/index.js';
+import type { NewAccessToken } from '../../src/auth/access-token.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase } from '../../src/store/open.js';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { Database } from '../../src/store/database.js';
 
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
 export interface TestApp {
-  app: Express;
+  /**
+   * The app, for tests that are not about access control: a request to /fhir without an
+   * Authorization header gets a system token with every right (system/*.cruds, administrator).
+   */
+  app: Handler;
+  /** The app exactly as served: no token is added (tests of authentication and authorization). */
+  rawApp: Express;
+  auth: AuthServer;
+  /** Signs an access token with the server's key (ttl seconds, default 3600). */
+  token(claims: NewAccessToken, ttl?: number): Promise<string>;
   db: Database;
   config: Config;
   /** FHIR base path to use with supertest, e.g. '/fhir' */
@@ -38,9 +52,18 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   });
   const logger = createLogger(config);
   const db = await openDatabase(config, logger);
-  const { app } = await createApp({ config, db, logger });
+  const { app: rawApp, auth } = await createApp({ config, db, logger });
+  const token = async (claims: NewAccessToken, ttl = 3600) => (await auth.deps.tokens.issue(claims, ttl)).token;
+  const systemToken = await token({ sub: 'test-system', client_id: 'test-system', scope: 'system/*.cruds', role: 'system', adm: true }, 3600);
+  const app: Handler = (req, res) => {
+    if (req.headers.authorization === undefined && req.url?.startsWith('/fhir')) req.headers.authorization = `Bearer ${systemToken}`;
+    rawApp(req as Request, res as Response);
+  };
   return {
     app,
+    rawApp,
+    auth,
+    token,
     db,
     config,
     base: '/fhir',

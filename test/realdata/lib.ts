@@ -18,7 +18,7 @@ export type Json = null | boolean | number | string | Json[] | { [k: string]: Js
 export type JsonObject = { [k: string]: Json };
 
 /** Starts `app` once on 127.0.0.1 so supertest reuses one listening server for every request. */
-export async function listen(app: Express): Promise<http.Server> {
+export async function listen(app: Express | ((req: http.IncomingMessage, res: http.ServerResponse) => void)): Promise<http.Server> {
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
