@@ -81,7 +81,9 @@ export async function createApp({ config, db, logger }: AppParts): Promise<{ app
     }
   });
   app.use(auth.router);
-  app.use('/fhir', corsForApps, fhirHttpRouter({ route, baseUrl: config.baseUrl, maxBody: config.maxBody, tokens: auth.deps.tokens }));
+  app.use('/fhir', corsForApps, fhirHttpRouter({ route, baseUrl: config.baseUrl, maxBody: config.maxBody, tokens: auth.deps.tokens,
+    onRefused: (r) => void auth.deps.audit.record({ kind: 'refused', success: false, who: r.subject, clientId: r.clientId, address: r.address, detail: `${r.status} ${r.method} ${r.path}: ${r.reason}` }),
+  }));
   app.use((req, _res, next) => next(notFound(`Nothing at ${req.method} ${req.path}; the FHIR base is /fhir`)));
   app.use(fhirErrorHandler(logger, config.maxBody));
   return { app, store, auth };

@@ -19,6 +19,8 @@ export interface FhirHttpDeps {
   baseUrl: string;
   maxBody: number;
   tokens: AccessTokens;
+  /** told of every request refused with 401 or 403 (src/auth writes the AuditEvent) */
+  onRefused?(refusal: { status: number; method: string; path: string; reason: string; subject?: string; clientId?: string; address?: string }): void;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -58,9 +60,14 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
       };
       readBody(req, fhirReq, segments);
       fhirReq.access = await accessContext(deps.tokens, req.get('authorization'));
+      (req as Request & { fhirAccess?: FhirRequest['access'] }).fhirAccess = fhirReq.access;
       const response = await deps.route(fhirReq);
       writeResponse(res, req, response, { format, pretty: pretty === 'true', summary, elements, prefer: prefer.return, baseUrl: deps.baseUrl });
     } catch (err) {
+      if (err instanceof FhirError && (err.status === 401 || err.status === 403) && deps.onRefused) {
+        const claims = (req as Request & { fhirAccess?: FhirRequest['access'] }).fhirAccess?.claims;
+        deps.onRefused({ status: err.status, method: req.method, path: req.path, reason: err.message, subject: claims?.fhirUser ?? claims?.sub, clientId: claims?.client_id, address: req.ip });
+      }
       next(err);
     }
   });

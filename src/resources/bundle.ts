@@ -126,7 +126,7 @@ async function transaction(deps: BundleDeps, req: FhirRequest, planned: PlannedE
   }
   const route = deps.route();
   const responses = await deps.store.transaction(async (session) => {
-    const ctx = { store: deps.store, baseUrl: deps.baseUrl, session };
+    const ctx = { store: deps.store, baseUrl: deps.baseUrl, session, access: req.access };
     // Conditional urls and If-None-Exist are resolved first, against the state before the bundle.
     const existing = new Map<number, string>();
     for (const p of planned) {

@@ -7,6 +7,7 @@ import { newResourceId } from '../store/ids.js';
 import { FhirError, badRequest, notFound, preconditionFailed } from '../fhir/errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { DbSession } from '../store/database.js';
+import type { AccessContext } from '../auth/access.js';
 import { matchingIds } from '../search/execute/search.js';
 import { parseQuery, type FhirRequest, type FhirResponse, type QueryPairs } from './interaction.js';
 
@@ -16,6 +17,7 @@ export interface ConditionalContext {
   store: ResourceStore;
   baseUrl: string;
   session?: DbSession;
+  access?: AccessContext;
 }
 
 /** "identifier=x", "?identifier=x" or "Patient?identifier=x" -> the search parameters. */

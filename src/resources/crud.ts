@@ -11,6 +11,7 @@ import { type FhirRequest, type FhirResponse, versionLocation } from './interact
 import { assertValid, prepareForWrite, requireResourceBody } from './resource-input.js';
 import { binaryFromRaw } from './binary.js';
 import { existingForCreate } from './conditional.js';
+import { requireCurrentWritable, requirePermission, requireReadable, requireWritable } from '../auth/guard.js';
 
 const MAX_PATCH_RETRIES = 10;
 
@@ -33,26 +34,32 @@ function resourceFromRequest(req: FhirRequest, type: string): fhir4.Resource {
 }
 
 export async function createResource(store: ResourceStore, req: FhirRequest, type: string, baseUrl = ''): Promise<FhirResponse> {
+  requirePermission(req, type, 'c');
   const resource = prepareForWrite(resourceFromRequest(req, type), undefined);
   assertValid(resource);
+  await requireWritable(store, baseUrl, req, resource, 'c');
   if (req.headers.ifNoneExist !== undefined) {
-    const existing = await existingForCreate({ store, baseUrl, session: req.session }, type, req.headers.ifNoneExist);
+    const existing = await existingForCreate({ store, baseUrl, session: req.session, access: req.access }, type, req.headers.ifNoneExist);
     if (existing) return existing;
   }
   const version = await store.create(type, resource, { session: req.session, id: req.assignedId });
   return { status: 201, resource: version.resource, version, location: versionLocation(version) };
 }
 
-export async function readResource(store: ResourceStore, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
+export async function readResource(store: ResourceStore, req: FhirRequest, type: string, id: string, baseUrl = ''): Promise<FhirResponse> {
   requireId(type, id);
+  requirePermission(req, type, 'r');
   const version = await store.read(type, id, req.session);
+  await requireReadable(store, baseUrl, req, version, `${type}/${id}`);
   if (notModified(req, version)) return { status: 304, version };
   return { status: 200, resource: version.resource, version, binary: type === 'Binary' ? (version.resource as fhir4.Binary) : undefined };
 }
 
-export async function vreadResource(store: ResourceStore, req: FhirRequest, type: string, id: string, vid: string): Promise<FhirResponse> {
+export async function vreadResource(store: ResourceStore, req: FhirRequest, type: string, id: string, vid: string, baseUrl = ''): Promise<FhirResponse> {
   requireId(type, id);
+  requirePermission(req, type, 'r');
   const version = await store.vread(type, id, vid, req.session);
+  await requireReadable(store, baseUrl, req, version, `${type}/${id}/_history/${vid}`);
   if (notModified(req, version)) return { status: 304, version };
   return { status: 200, resource: version.resource, version, binary: type === 'Binary' ? (version.resource as fhir4.Binary) : undefined };
 }
@@ -72,21 +79,25 @@ function notModified(req: FhirRequest, version: StoredVersion): boolean {
   return false;
 }
 
-export async function updateResource(store: ResourceStore, req: FhirRequest, type: string, id: string, conditional = false): Promise<FhirResponse> {
+export async function updateResource(store: ResourceStore, req: FhirRequest, type: string, id: string, conditional = false, baseUrl = ''): Promise<FhirResponse> {
   requireId(type, id);
+  requirePermission(req, type, 'u');
   const body = resourceFromRequest(req, type);
   const bodyId = (type === 'Binary' && req.raw) || (conditional && body.id === undefined) ? id : body.id;
   if (bodyId === undefined) throw badRequest(`The ${type} in the body has no id; it must be '${id}' as in the URL`, [`${type}.id`]);
   if (bodyId !== id) throw badRequest(`The id in the body ('${String(bodyId)}') does not match the id in the URL ('${id}')`, [`${type}.id`]);
   const resource = prepareForWrite(body, id);
   assertValid(resource);
+  await requireWritable(store, baseUrl, req, resource, 'u');
+  await requireCurrentWritable(store, baseUrl, req, type, id, 'u');
   const ifMatch = parseETag(req.headers.ifMatch, 'If-Match');
   const { version, created } = await store.update(type, id, resource, { session: req.session, ifMatch });
   return { status: created ? 201 : 200, resource: version.resource, version, location: versionLocation(version) };
 }
 
-export async function patchResource(store: ResourceStore, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
+export async function patchResource(store: ResourceStore, req: FhirRequest, type: string, id: string, baseUrl = ''): Promise<FhirResponse> {
   requireId(type, id);
+  requirePermission(req, type, 'u');
   const ops = req.body;
   if (!Array.isArray(ops)) throw badRequest('A JSON Patch document must be a JSON array of operations (RFC 6902)');
   const opError = fastJsonPatch.validate(ops as Operation[]);
@@ -94,6 +105,8 @@ export async function patchResource(store: ResourceStore, req: FhirRequest, type
   const ifMatch = parseETag(req.headers.ifMatch, 'If-Match');
   for (let attempt = 0; ; attempt++) {
     const current = await store.read(type, id, req.session);
+    await requireReadable(store, baseUrl, req, current, `${type}/${id}`);
+    await requireWritable(store, baseUrl, req, current.resource!, 'u');
     if (ifMatch !== undefined && ifMatch !== current.versionId) {
       throw preconditionFailed(`If-Match W/"${ifMatch}" does not match the current version W/"${current.versionId}" of ${type}/${id}`);
     }
@@ -102,6 +115,7 @@ export async function patchResource(store: ResourceStore, req: FhirRequest, type
     if (patched.id !== id) throw new FhirError(422, 'processing', 'A patch must not change the id');
     const resource = prepareForWrite(patched, id);
     assertValid(resource);
+    await requireWritable(store, baseUrl, req, resource, 'u');
     try {
       const { version } = await store.update(type, id, resource, { session: req.session, ifMatch: current.versionId, method: 'PATCH' });
       return { status: 200, resource: version.resource, version, location: versionLocation(version) };
@@ -125,8 +139,10 @@ function applyPatch(resource: fhir4.Resource, ops: Operation[]): fhir4.Resource 
   }
 }
 
-export async function deleteResource(store: ResourceStore, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
+export async function deleteResource(store: ResourceStore, req: FhirRequest, type: string, id: string, baseUrl = ''): Promise<FhirResponse> {
   requireId(type, id);
+  requirePermission(req, type, 'd');
+  await requireCurrentWritable(store, baseUrl, req, type, id, 'd');
   const ifMatch = parseETag(req.headers.ifMatch, 'If-Match');
   const version = await store.delete(type, id, { session: req.session, ifMatch });
   const outcome: fhir4.OperationOutcome = {
@@ -139,3 +155,4 @@ export async function deleteResource(store: ResourceStore, req: FhirRequest, typ
   };
   return { status: 200, resource: outcome, version: version ?? undefined };
 }
+

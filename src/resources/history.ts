@@ -4,6 +4,7 @@ import { parseDateRange } from '../fhir/datetime.js';
 import type { HistoryCursor, ResourceStore, StoredVersion } from '../store/resource-store.js';
 import { type FhirRequest, type FhirResponse, queryValue, withQuery } from './interaction.js';
 import { requireId } from './crud.js';
+import { requirePermission, visibleVersions } from '../auth/guard.js';
 
 export const DEFAULT_HISTORY_COUNT = 50;
 export const MAX_HISTORY_COUNT = 1000;
@@ -30,6 +31,8 @@ function decodeCursor(text: string): HistoryCursor {
 
 export async function history(store: ResourceStore, baseUrl: string, req: FhirRequest, type?: string, id?: string): Promise<FhirResponse> {
   if (id !== undefined && type) requireId(type, id);
+  const letter = id !== undefined ? 'r' : 's';
+  if (type) requirePermission(req, type, letter);
   const count = parseCount(queryValue(req.query, '_count'), DEFAULT_HISTORY_COUNT, MAX_HISTORY_COUNT);
   const sinceText = queryValue(req.query, '_since');
   const atText = queryValue(req.query, '_at');
@@ -56,7 +59,7 @@ export async function history(store: ResourceStore, baseUrl: string, req: FhirRe
     resourceType: 'Bundle',
     type: 'history',
     link,
-    entry: page.versions.map((v) => historyEntry(baseUrl, v)),
+    entry: (await visibleVersions(store, baseUrl, req, page.versions, letter)).map((v) => historyEntry(baseUrl, v)),
   };
   return { status: 200, resource: bundle };
 }

@@ -14,6 +14,9 @@ import { createResource, deleteResource, patchResource, readResource, requireId,
 import { history } from './history.js';
 import { conditionalTarget, conditionalUpdateTarget, hasCriteria, noMatch } from './conditional.js';
 import { ANONYMOUS, authorize } from '../auth/access.js';
+import { requirePermission } from '../auth/guard.js';
+import { PERMISSIONS } from '../auth/scopes.js';
+import { allowsAny } from '../auth/limits.js';
 
 export interface RouterDeps {
   store: ResourceStore;
@@ -37,9 +40,12 @@ export function createRouter(deps: RouterDeps): Router {
   const { store, baseUrl } = deps;
   const search = { store, baseUrl };
 
-  const operation = (name: string, level: 'system' | 'type' | 'instance'): FhirOperation => {
+  const operation = (name: string, level: 'system' | 'type' | 'instance', req: FhirRequest, type?: string): FhirOperation => {
     const op = OPERATIONS.get(name.slice(1));
     if (!op || !op.definition[level]) throw notFound(`Operation ${name} is not supported at ${level} level`);
+    // An operation needs a grant on its type: read at instance level, any letter at type level.
+    if (type && level === 'instance') requirePermission(req, type, 'r');
+    else if (type && !PERMISSIONS.some((p) => allowsAny(req.access, type, p))) requirePermission(req, type, 'r');
     return op;
   };
 
@@ -67,32 +73,36 @@ export function createRouter(deps: RouterDeps): Router {
     }
     if (first.startsWith('$') && second === undefined) {
       if (m !== 'GET' && m !== 'POST') throw methodNotAllowed(`${req.method} is not allowed on operations`, ['GET', 'POST']);
-      return operation(first, 'system').handler({ store, baseUrl, req });
+      return operation(first, 'system', req).handler({ store, baseUrl, req });
     }
     const type: string = first;
     if (!isResourceType(type)) throw notFound(`'${first.slice(0, 80)}' is not a FHIR R4 resource type`);
 
     if (second === undefined) {
       if (m === 'POST') return createResource(store, req, type, baseUrl);
-      if (m === 'GET') return searchType(search, req, type, req.query);
+      if (m === 'GET') {
+        requirePermission(req, type, 's');
+        return searchType(search, req, type, req.query);
+      }
       if (hasCriteria(req.query)) {
-        const ctx = { store, baseUrl, session: req.session };
-        if (m === 'PUT') return updateResource(store, req, type, await conditionalUpdateTarget(ctx, req, type), true);
+        const ctx = { store, baseUrl, session: req.session, access: req.access };
+        if (m === 'PUT') return updateResource(store, req, type, await conditionalUpdateTarget(ctx, req, type), true, baseUrl);
         if (m === 'PATCH') {
           const id = await conditionalTarget(ctx, req, type, 'Conditional patch');
           if (id === undefined) throw noMatch(type, 'Conditional patch');
-          return patchResource(store, req, type, id);
+          return patchResource(store, req, type, id, baseUrl);
         }
         if (m === 'DELETE') {
           const id = await conditionalTarget(ctx, req, type, 'Conditional delete');
           if (id === undefined) return { status: 200, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `No ${type} matches the criteria; nothing to delete` }] } as fhir4.OperationOutcome };
-          return deleteResource(store, req, type, id);
+          return deleteResource(store, req, type, id, baseUrl);
         }
       }
       throw methodNotAllowed(`${req.method} ${type} needs an id (${req.method} ${type}/[id]) or search criteria (${req.method} ${type}?identifier=...)`, ['GET', 'POST']);
     }
     if (second === '_search' && third === undefined) {
       if (m !== 'POST' && m !== 'GET') throw methodNotAllowed(`${req.method} is not allowed on ${type}/_search`, ['GET', 'POST']);
+      requirePermission(req, type, 's');
       return searchType(search, req, type, searchParams(req));
     }
     if (second === '_history' && third === undefined) {
@@ -101,26 +111,26 @@ export function createRouter(deps: RouterDeps): Router {
     }
     if (second.startsWith('$') && third === undefined) {
       if (m !== 'GET' && m !== 'POST') throw methodNotAllowed(`${req.method} is not allowed on operations`, ['GET', 'POST']);
-      return operation(second, 'type').handler({ store, baseUrl, req, type });
+      return operation(second, 'type', req, type).handler({ store, baseUrl, req, type });
     }
     const id = requireId(type, second);
     if (third === undefined) {
       switch (m) {
         case 'GET':
-          return readResource(store, req, type, id);
+          return readResource(store, req, type, id, baseUrl);
         case 'PUT':
-          return updateResource(store, req, type, id);
+          return updateResource(store, req, type, id, false, baseUrl);
         case 'PATCH':
-          return patchResource(store, req, type, id);
+          return patchResource(store, req, type, id, baseUrl);
         case 'DELETE':
-          return deleteResource(store, req, type, id);
+          return deleteResource(store, req, type, id, baseUrl);
         default:
           throw methodNotAllowed(`${req.method} is not allowed on ${type}/${id}`, ['GET', 'PUT', 'PATCH', 'DELETE']);
       }
     }
     if (third.startsWith('$') && fourth === undefined) {
       if (m !== 'GET' && m !== 'POST') throw methodNotAllowed(`${req.method} is not allowed on operations`, ['GET', 'POST']);
-      return operation(third, 'instance').handler({ store, baseUrl, req, type, id });
+      return operation(third, 'instance', req, type).handler({ store, baseUrl, req, type, id });
     }
     if (isCompartment(type) && (isResourceType(third) || third === '*' || third === '_search')) {
       const viaPost = third === '_search' || fourth === '_search';
@@ -129,12 +139,13 @@ export function createRouter(deps: RouterDeps): Router {
       const compartment = { type, id };
       const params = searchParams(req);
       if (third === '*' || third === '_search') return searchSystem(search, req, params, compartment);
+      requirePermission(req, third, 's');
       return searchType(search, req, third, params, compartment);
     }
     if (third === '_history') {
       if (m !== 'GET') throw methodNotAllowed(`${req.method} is not allowed on history`, ['GET']);
       if (fourth === undefined) return history(store, baseUrl, req, type, id);
-      return vreadResource(store, req, type, id, fourth);
+      return vreadResource(store, req, type, id, fourth, baseUrl);
     }
     throw notFound(`No FHIR interaction at /${req.segments.join('/')}`);
   };

@@ -9,6 +9,8 @@ import type { DbSession, Filter } from '../../store/database.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import { NOTHING, compileSearch, idFilter, referenceFilter, type ChainSpec, type CompiledSearch } from '../query/index.js';
 import type { IndexEntry } from '../types.js';
+import type { AccessContext } from '../../auth/access.js';
+import { limitFilter } from '../../auth/limits.js';
 
 const require = createRequire(import.meta.url);
 const COMPARTMENTS = require('../../fhir/generated/compartments.json') as Record<string, Record<string, string[]>>;
@@ -20,6 +22,8 @@ export interface FilterContext {
   store: ResourceStore;
   baseUrl: string;
   session?: DbSession;
+  /** the requester's access (src/auth): what it may not see is left out of every query */
+  access?: AccessContext;
 }
 
 export function and(filters: Filter[]): Filter {
@@ -42,7 +46,7 @@ export type IndexDoc = { _id: string; _idx: { e?: IndexEntry[] } };
  */
 export async function matchingDocs(ctx: FilterContext, type: string, params: ReadonlyArray<readonly [string, string]>, limit: number, projection?: Record<string, 0 | 1>): Promise<IndexDoc[]> {
   const compiled = compileSearch({ type, params, strict: true, baseUrl: ctx.baseUrl });
-  const filter = await resolveFilter(ctx, type, compiled);
+  const filter = and([await resolveFilter(ctx, type, compiled), await limitFilter(ctx, type, 's')]);
   await ctx.store.prepare(type);
   return (await ctx.store.searchOf(type).find(filter, { limit, projection, session: ctx.session }).toArray()) as unknown as IndexDoc[];
 }

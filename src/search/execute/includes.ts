@@ -7,7 +7,8 @@ import type { StoredVersion } from '../../store/resource-store.js';
 import { getSearchParameter, searchParametersOf } from '../parameters.js';
 import { referenceFilter, type CompiledSearch, type IncludeSpec } from '../query/index.js';
 import type { IndexEntry } from '../types.js';
-import type { FilterContext } from './filters.js';
+import { and, type FilterContext } from './filters.js';
+import { limitFilter } from '../../auth/limits.js';
 import { isResourceType } from '../../fhir/definitions.js';
 
 export interface Found {
@@ -28,9 +29,10 @@ function referenceParams(type: string, spec: IncludeSpec): Set<string> {
 
 async function fetchFound(ctx: FilterContext, type: string, ids: string[]): Promise<Found[]> {
   if (ids.length === 0) return [];
-  const versions = await ctx.store.readMany(type, ids, ctx.session);
-  const idxDocs = await ctx.store.searchOf(type).find({ _id: { $in: ids } }, { session: ctx.session }).toArray();
+  // Only what the requester may read is included (the limit is part of the query).
+  const idxDocs = await ctx.store.searchOf(type).find(and([{ _id: { $in: ids } }, await limitFilter(ctx, type, 'r')]), { session: ctx.session }).toArray();
   const idx = new Map(idxDocs.map((d: Doc) => [String(d._id), d._idx as Found['idx']]));
+  const versions = await ctx.store.readMany(type, ids.filter((id) => idx.has(id)), ctx.session);
   return versions.map((v) => ({ version: v, idx: idx.get(v.id) ?? {} }));
 }
 
@@ -74,7 +76,7 @@ export async function addIncludes(ctx: FilterContext, type: string, compiled: Co
       if (refs.length === 0 || params.length === 0) continue;
       await ctx.store.prepare(spec.type);
       const filter = params.length === 1 ? referenceFilter(params[0], refs) : { $or: params.map((p) => referenceFilter(p, refs)) };
-      const docs = await ctx.store.searchOf(spec.type).find(filter, { limit: MAX_INCLUDED, projection: { _id: 1 }, session: ctx.session }).toArray();
+      const docs = await ctx.store.searchOf(spec.type).find(and([filter, await limitFilter(ctx, spec.type, 'r')]), { limit: MAX_INCLUDED, projection: { _id: 1 }, session: ctx.session }).toArray();
       add(await fetchFound(ctx, spec.type, docs.map((d) => String(d._id)).filter((id) => !seen.has(`${spec.type}/${id}`))));
     }
     included.push(...added);

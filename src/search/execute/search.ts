@@ -6,6 +6,7 @@ import type { Doc, Filter } from '../../store/database.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { compileSearch, sortFields, type CompiledSearch } from '../query/index.js';
 import { addIncludes, type Found } from './includes.js';
+import { limitFilter } from '../../auth/limits.js';
 import { and, compartmentFilter, matchingDocs, resolveFilter, type FilterContext } from './filters.js';
 import { afterFilter, cursorOf, decodeCursor, encodeCursor, reversed, sortDocument, type SortKey } from './keyset.js';
 
@@ -44,6 +45,7 @@ export function sortKeys(compiled: CompiledSearch): SortKey[] {
 export async function searchFilter(ctx: FilterContext, input: SearchInput, compiled: CompiledSearch): Promise<Filter> {
   const parts: Filter[] = [await resolveFilter(ctx, input.type, compiled)];
   if (input.compartment) parts.push(compartmentFilter(input.compartment.type, input.compartment.id, input.type));
+  parts.push(await limitFilter(ctx, input.type, 's'));
   return and(parts);
 }
 
