@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   const db = await openDatabase(config, logger);
-  const { app } = await createApp({ config, db, logger });
+  const { app, auth } = await createApp({ config, db, logger });
+  printGenerated(auth.generated);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -59,3 +60,15 @@ main().catch((err: unknown) => {
   process.stderr.write(`The server could not start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
+
+/**
+ * Credentials created at this start-up because none were configured: shown once on stdout (not in
+ * the log), never again; set FHIR_ADMIN_* and FHIR_BOOTSTRAP_CLIENT_* to choose them instead.
+ */
+function printGenerated(generated: Awaited<ReturnType<typeof createApp>>['auth']['generated']): void {
+  const lines: string[] = [];
+  if (generated.administrator) lines.push(`  administrator     ${generated.administrator.email} / ${generated.administrator.password}`);
+  if (generated.bootstrapClient) lines.push(`  bootstrap client  ${generated.bootstrapClient.clientId} / ${generated.bootstrapClient.clientSecret}`);
+  if (lines.length === 0) return;
+  process.stdout.write(['', 'Generated credentials (shown only this once; store them now):', ...lines, ''].join('\n') + '\n');
+}

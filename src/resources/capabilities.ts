@@ -5,6 +5,8 @@
 import { RESOURCE_TYPES, FHIR_VERSION } from '../fhir/definitions.js';
 import { OPERATIONS } from '../operations/index.js';
 import { isSearchable, searchParametersOf } from '../search/parameters.js';
+import { smartEndpoints } from '../auth/endpoints.js';
+
 
 export const TYPE_INTERACTIONS: fhir4.CapabilityStatementRestResourceInteraction['code'][] = [
   'read',
@@ -18,11 +20,15 @@ export const TYPE_INTERACTIONS: fhir4.CapabilityStatementRestResourceInteraction
   'search-type',
 ];
 
-/** The search parameters that work for a type (the compiler's own rule: isSearchable). */
+/** `_list` (search.html#list) has no SearchParameter of its own in R4; the base CapabilityStatement's entry. */
+const LIST_PARAM: fhir4.CapabilityStatementRestResourceSearchParam = { name: '_list', definition: 'http://hl7.org/fhir/SearchParameter/Resource-list', type: 'token' };
+
+/** The search parameters that work for a type (the compiler's own rule: isSearchable), and _list. */
 function searchParams(type: string): fhir4.CapabilityStatementRestResourceSearchParam[] {
-  return searchParametersOf(type)
+  const params = searchParametersOf(type)
     .filter(isSearchable)
     .map((p) => ({ name: p.code, definition: p.url, type: p.type as fhir4.CapabilityStatementRestResourceSearchParam['type'] }));
+  return [...params, LIST_PARAM];
 }
 
 export interface CapabilityOptions {
@@ -70,9 +76,25 @@ export function buildCapabilityStatement(opts: CapabilityOptions): fhir4.Capabil
     rest: [
       {
         mode: 'server',
+        security: smartSecurity(opts.baseUrl),
         resource,
         interaction: systemInteractions.map((code) => ({ code })),
       },
     ],
+  };
+}
+
+/** rest.security: SMART on FHIR with the oauth-uris extension (SMART App Launch 2.2, conformance). */
+function smartSecurity(baseUrl: string): fhir4.CapabilityStatementRestSecurity {
+  const e = smartEndpoints(baseUrl);
+  const uri = (url: string, valueUri: string) => ({ url, valueUri });
+  return {
+    cors: true,
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }], text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)' }],
+    description: `SMART App Launch 2.2. Discovery: ${e.smartConfiguration}`,
+    extension: [{
+      url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+      extension: [uri('authorize', e.authorize), uri('token', e.token), uri('register', e.register), uri('introspect', e.introspect), uri('revoke', e.revoke)],
+    }],
   };
 }

@@ -35,7 +35,10 @@
  *              for every combination of component values within the same base element, e.g.
  *              Observation code-value-quantity pairs code and valueQuantity of one Observation,
  *              component-code-value-quantity those of one component.
- * - special    Location near: `lat` / `lon`.
+ * - special    Location near: `lat` / `lon`. `_text` (no expression): one entry `s` with the words
+ *              of the narrative div (tags dropped; normalise.ts searchWords: normalised, words
+ *              separated by one space), only when the resource has a narrative. `_content` has
+ *              no entries (execute/special.ts reads the resources).
  *
  * `k`: exact-match keys (scheme in normalise.ts): token `p|sys|code`, `p||code`, `p|code`,
  * `p|sys|`; reference `p|Type/id`, `p|url`, `p:identifier|sys|value`; uri `p|uri`.
@@ -47,8 +50,8 @@
  */
 import { fastRelative, fastRoot, fhirpathRelative, fhirpathRoot, type RelativeEvaluator, type RootEvaluator, type Value } from './evaluate.js';
 import { createRequire } from 'node:module';
-import { tokenKeys, valueKey } from './normalise.js';
-import { getSearchParameterByUrl, rewriteAs, searchParametersOf, splitUnion } from './parameters.js';
+import { htmlText, searchWords, tokenKeys, valueKey } from './normalise.js';
+import { getSearchParameterByUrl, rewriteAs, searchParametersOf, specialSearchKind, splitUnion } from './parameters.js';
 import type { IndexEntry, SearchIndex, SearchParameterDef, SearchParamType, SortKey } from './types.js';
 import { entriesFor } from './values.js';
 
@@ -115,7 +118,10 @@ export function extractSearchIndex(resource: fhir4.Resource, options: ExtractOpt
   const entries: IndexEntry[] = [];
   const types = new Map<string, SearchParamType>();
   for (const def of searchParametersOf(resource.resourceType)) {
-    if (def.branches.length === 0 || (def.type === 'special' && def.code !== 'near')) continue;
+    if (def.branches.length === 0 || (def.type === 'special' && def.code !== 'near')) {
+      if (specialSearchKind(def) === 'text') narrativeEntry(resource, entries);
+      continue;
+    }
     const compiled = compiledOf(def, fhirpathOnly);
     if (compiled.error) {
       options.onError?.(def.code, compiled.error);
@@ -158,6 +164,14 @@ export function extractSearchIndex(resource: fhir4.Resource, options: ExtractOpt
     }
   }
   return { e: entries, k: keysOf(entries, types), sort: sortOf(entries, types) };
+}
+
+/** `_text`: the words of the narrative (tags dropped, see searchWords), when there is one. */
+function narrativeEntry(resource: fhir4.Resource, entries: IndexEntry[]): void {
+  const div = (resource as fhir4.DomainResource).text?.div;
+  if (typeof div !== 'string') return;
+  const s = searchWords(htmlText(div));
+  if (s !== '') entries.push({ p: '_text', s });
 }
 
 function compositeEntries(p: string, components: NonNullable<Compiled['components']>, base: Value, root: fhir4.Resource): IndexEntry[] {

@@ -53,15 +53,32 @@ function register(sp: CompactSearchParameter, origin: 'core' | 'project'): void 
 
 for (const sp of generated.params) register(sp, 'core');
 
-/** The registry entry for `code` on resource type `type`, or undefined. */
 /**
- * Can this parameter be searched? It needs extracted values: an expression, and a type the
- * compiler knows (special parameters such as `near`, `_text`, `_content` are not supported).
+ * The parameters without an ordinary index that the executor answers itself
+ * (src/search/execute/special.ts), by canonical URL: a project parameter with the same code but
+ * another definition is not taken for them.
  */
-export function isSearchable(def: SearchParameterDef): boolean {
-  return def.branches.length > 0 && def.type !== 'special';
+const SPECIAL_SEARCH: ReadonlyMap<string, 'near' | 'text' | 'content'> = new Map([
+  ['http://hl7.org/fhir/SearchParameter/Location-near', 'near'],
+  ['http://hl7.org/fhir/SearchParameter/DomainResource-text', 'text'],
+  ['http://hl7.org/fhir/SearchParameter/Resource-content', 'content'],
+]);
+
+/** `near`, `_text` or `_content` when `def` is that R4 parameter (see SPECIAL_SEARCH). */
+export function specialSearchKind(def: SearchParameterDef): 'near' | 'text' | 'content' | undefined {
+  return SPECIAL_SEARCH.get(def.url);
 }
 
+/**
+ * Can this parameter be searched? It needs extracted values: an expression, and a type the
+ * compiler knows; or it is one of the special ones the executor answers (`near`, `_text`,
+ * `_content`; `_list` is not in the registry). `_query` and other special parameters are not.
+ */
+export function isSearchable(def: SearchParameterDef): boolean {
+  return (def.branches.length > 0 && def.type !== 'special') || specialSearchKind(def) !== undefined;
+}
+
+/** The registry entry for `code` on resource type `type`, or undefined. */
 export function getSearchParameter(type: string, code: string): SearchParameterDef | undefined {
   return table(type).codes.get(code);
 }

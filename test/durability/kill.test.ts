@@ -81,10 +81,13 @@ function patientBody(t: Tracked, version: number): JsonObject {
   return body;
 }
 
+/** The Authorization header of the server running now (each start fetches a fresh token). */
+let authorization = '';
+
 async function call(method: string, url: string, body?: JsonObject, timeoutMs = 10_000): Promise<Reply> {
   const res = await fetch(url, {
     method,
-    headers: body ? { 'content-type': FHIR_JSON, accept: FHIR_JSON } : { accept: FHIR_JSON },
+    headers: body ? { 'content-type': FHIR_JSON, accept: FHIR_JSON, authorization } : { accept: FHIR_JSON, authorization },
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -350,10 +353,12 @@ describe(`durability: SIGKILL under ${WRITERS} concurrent writers, ${ROUNDS} rou
     it(`round ${round}: ${LOAD_MS} ms of creates/updates, SIGKILL mid-load, restart, everything acknowledged is there and nothing is half-written`, async (t) => {
       const t0 = Date.now();
       if (!server?.isRunning()) server = await startServer({ dataDir }); // round 2+ reuses the verified restart
+      authorization = server.authorization;
       const startedMs = Date.now() - t0;
       const load = await loadAndKill(server);
       const t1 = Date.now();
       server = await startServer({ dataDir });
+      authorization = server.authorization;
       const restartMs = Date.now() - t1;
       const t2 = Date.now();
       const { problems, requests, patients } = await verify(server);
@@ -371,12 +376,14 @@ describe(`durability: SIGKILL under ${WRITERS} concurrent writers, ${ROUNDS} rou
 
   it('after the crashes, SIGTERM stops the server cleanly (exit 0) and a restart still serves the data', async () => {
     if (!server?.isRunning()) server = await startServer({ dataDir });
+    authorization = server.authorization;
     const sample = tracked.filter((t) => t.id && !t.absent && t.verified).slice(-20);
     assert.ok(sample.length > 0, 'nothing was written in the rounds before');
     const exit = await stopServer(server, 'SIGTERM', 10_000);
     assert.equal(exit.timedOut, false, 'the server did not exit within 10 s of SIGTERM');
     assert.equal(exit.code, 0, `exit after SIGTERM: ${JSON.stringify(exit)}\n${server.output.slice(-10).join('\n')}`);
     server = await startServer({ dataDir });
+    authorization = server.authorization;
     for (const t of sample) {
       const r = await call('GET', `${server.base}/Patient/${t.id}`);
       assert.equal(r.status, 200, `GET Patient/${t.id} after a clean restart: ${r.text.slice(0, 200)}`);

@@ -3,6 +3,7 @@
  * tests that need a process boundary (crash, restart, graceful stop).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,27 @@ export interface ChildServer {
   output: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   isRunning(): boolean;
+  /**
+   * `Bearer <token>` of the bootstrap client (client_credentials, system/*.cruds), fetched once the
+   * server is ready: FHIR requests send it as their Authorization header.
+   */
+  authorization: string;
+}
+
+/** The bootstrap client the child servers are started with (a fresh secret per test process). */
+export const TEST_BOOTSTRAP = { id: 'test-bootstrap', secret: crypto.randomBytes(24).toString('base64url') };
+
+/** A bootstrap-client token from a running server's /oauth/token. */
+export async function bootstrapAuthorization(origin: string): Promise<string> {
+  const res = await fetch(`${origin}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_BOOTSTRAP.id}:${TEST_BOOTSTRAP.secret}`).toString('base64')}` },
+    body: 'grant_type=client_credentials&scope=system%2F*.cruds',
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (res.status !== 200 || !body.access_token) throw new Error(`no bootstrap token: ${res.status} ${JSON.stringify(body)}`);
+  return `Bearer ${body.access_token}`;
 }
 
 export interface StartOptions {
@@ -52,6 +74,8 @@ export async function startServer(opts: StartOptions): Promise<ChildServer> {
     FHIR_DATA_DIR: opts.dataDir,
     LOG_LEVEL: 'warn',
     FHIR_BASE_URL: `${origin}/fhir`,
+    FHIR_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id,
+    FHIR_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret,
     ...opts.env,
   });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -76,7 +100,7 @@ export async function startServer(opts: StartOptions): Promise<ChildServer> {
       resolve({ code, signal });
     });
   });
-  const server: ChildServer = { child, port, origin, base: `${origin}/fhir`, output, exited, isRunning: () => running };
+  const server: ChildServer = { child, port, origin, base: `${origin}/fhir`, output, exited, isRunning: () => running, authorization: '' };
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   let last = '';
@@ -85,7 +109,10 @@ export async function startServer(opts: StartOptions): Promise<ChildServer> {
     try {
       const res = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
-      if (res.status === 200) return server;
+      if (res.status === 200) {
+        server.authorization = await bootstrapAuthorization(origin);
+        return server;
+      }
       last = `readyz answered ${res.status}`;
     } catch (err) {
       last = String((err as Error).cause ?? err);

@@ -41,7 +41,7 @@ describe('a running server', () => {
 
   it('logs one line per request with method, path, status and ms', async () => {
     server = await startServer({ dataDir: await tempDir(), env: { LOG_LEVEL: 'info' } });
-    const res = await fetch(`${server.base}/Patient/does-not-exist`);
+    const res = await fetch(`${server.base}/Patient/does-not-exist`, { headers: { authorization: server.authorization } });
     assert.equal(res.status, 404);
     await res.arrayBuffer();
     await new Promise((r) => setTimeout(r, 200));
@@ -56,7 +56,7 @@ describe('a running server', () => {
   it('finishes in-flight requests on SIGTERM, then exits 0', async () => {
     assert.ok(server);
     const bundle = readFileSync(path.resolve(repoRoot, '../shared/data/synthea/patient-01.json'), 'utf8');
-    const inflight = fetch(server.base, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: bundle });
+    const inflight = fetch(server.base, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', authorization: server.authorization }, body: bundle });
     await new Promise((r) => setTimeout(r, 30));
     const stopped = stopServer(server, 'SIGTERM', 20_000);
     const res = await inflight;

@@ -1,46 +1,40 @@
 /**
- * User accounts (OWNED BY THE ACCOUNTS PART; signatures fixed, bodies to be written):
- * patients' sign-up, practitioners created by an administrator, log-in with lock-out, password reset.
+ * User accounts: patients' sign-up, practitioners created by an administrator, the first
+ * administrator, log-in with slow-down and lock-out, password reset. Collections: `auth_users`
+ * (accounts), `auth_logins` (one per e-mail / CPF / CRM, the uniqueness of each),
+ * `auth_password_resets` (hashed single-use links). The pieces live beside this file.
  */
 import type { Router } from 'express';
-import express from 'express';
 import type { Account, AuthDeps } from '../types.js';
+import { prepareDirectory, users, withoutSecrets } from './directory.js';
+import { prepareResets } from './password-reset.js';
+import { accountsRoutes } from './routes.js';
 
-export type LoginResult =
-  | { ok: true; account: Account }
-  | { ok: false; reason: 'unknown' | 'password' | 'locked'; message: string };
+export { logIn, type LoginResult } from './login.js';
+export { ensureAdministrator } from './administrator.js';
+export { ACCOUNT_POLICY } from './policy.js';
 
-/**
- * Checks `username` (e-mail; CPF digits or formatted for patients; `NUMBER/UF` for practitioners)
- * and `password`; counts failures, slows down and locks as the policy says; writes the login
- * AuditEvent (success or failure).
- */
-export async function logIn(_deps: AuthDeps, _username: string, _password: string, _meta: { address?: string; clientId?: string } = {}): Promise<LoginResult> {
-  return { ok: false, reason: 'unknown', message: 'Accounts are not implemented yet' };
-}
-
-export async function getAccount(_deps: AuthDeps, _id: string): Promise<Account | null> {
-  return null;
+/** The account with this id (as in a token's `sub`), without its password hash. */
+export async function getAccount(deps: AuthDeps, id: string): Promise<Account | null> {
+  if (typeof id !== 'string' || !id) return null;
+  const account = await users(deps).findOne({ _id: id });
+  return account ? withoutSecrets(account) : null;
 }
 
 /** The account whose fhirUser is `reference` (`Patient/1`), if any. */
-export async function accountOf(_deps: AuthDeps, _reference: string): Promise<Account | null> {
-  return null;
+export async function accountOf(deps: AuthDeps, reference: string): Promise<Account | null> {
+  if (typeof reference !== 'string' || !reference) return null;
+  const account = await users(deps).findOne({ fhirUser: reference });
+  return account ? withoutSecrets(account) : null;
 }
 
-/**
- * Creates the first administrator from FHIR_ADMIN_EMAIL / FHIR_ADMIN_PASSWORD when no
- * administrator exists; without them generates a password and returns the credentials (printed once
- * by main.ts). Returns undefined when nothing was generated.
- */
-export async function ensureAdministrator(_deps: AuthDeps): Promise<{ email: string; password: string } | undefined> {
-  return undefined;
+/** Creates the collections' indexes: unique e-mail on the accounts; CPF and CRM are unique as `auth_logins` ids. */
+export async function prepareAccounts(deps: AuthDeps): Promise<void> {
+  await prepareDirectory(deps);
+  await prepareResets(deps);
 }
-
-/** Creates the collections' unique indexes (email, cpf, crm). */
-export async function prepareAccounts(_deps: AuthDeps): Promise<void> {}
 
 /** POST /auth/signup, POST /auth/password-reset(/confirm), POST /admin/practitioners. */
-export function accountsRouter(_deps: AuthDeps): Router {
-  return express.Router();
+export function accountsRouter(deps: AuthDeps): Router {
+  return accountsRoutes(deps);
 }

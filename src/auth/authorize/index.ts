@@ -1,10 +1,21 @@
 /**
- * /oauth/authorize and /oauth/launch (OWNED BY THE AUTHORIZE PART; signatures fixed, bodies to be
- * written): the login, patient-picker and consent pages, authorization codes, EHR launch contexts.
+ * /oauth/authorize and /oauth/launch: the login, patient-picker and consent pages, authorization
+ * codes, EHR launch contexts. The parts:
+ *   request.ts       the authorization request's parameters, checked (error page vs error redirect)
+ *   flow.ts          the steps of a sign-in (login, patient picker, consent), flow-state.ts their state
+ *   pages.ts         the HTML, scope-descriptions.ts the words of the consent page
+ *   codes.ts         authorization codes (issued hashed, redeemed once with PKCE) -> redeemCode
+ *   launch.ts        POST /oauth/launch and the launch contexts
+ *   patients.ts      a practitioner's patients
  */
-import type { Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type { AuthDeps, AuthorizationGrant } from '../types.js';
+import { codes, redeemCode as redeem } from './codes.js';
+import { prepareFlows } from './flow-state.js';
+import { startAuthorize, takeStep } from './flow.js';
+import { launches, launchRouter } from './launch.js';
+import { errorPage, sendPage } from './pages.js';
 
 export interface CodeRedemption {
   code: string;
@@ -17,13 +28,45 @@ export interface CodeRedemption {
  * Redeems an authorization code once: undefined when it is unknown, used, expired (60 s), or bound
  * to another client, redirect_uri or PKCE challenge (the token endpoint answers invalid_grant).
  */
-export async function redeemCode(_deps: AuthDeps, _r: CodeRedemption): Promise<AuthorizationGrant | undefined> {
-  return undefined;
+export async function redeemCode(deps: AuthDeps, r: CodeRedemption): Promise<AuthorizationGrant | undefined> {
+  return redeem(deps, r);
 }
 
-export async function prepareAuthorize(_deps: AuthDeps): Promise<void> {}
+export async function prepareAuthorize(deps: AuthDeps): Promise<void> {
+  await prepareFlows(deps);
+  await codes(deps).createIndex({ keepUntil: 1 }, { name: 'keepUntil' });
+  await launches(deps).createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
+}
+
+/** Errors of the pages are pages too (never JSON, never a redirect). */
+function pageErrorHandler(deps: AuthDeps) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(err);
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') return sendPage(res, 413, errorPage('The form sent is too large.'));
+    if (type === 'entity.parse.failed' || type === 'charset.unsupported' || type === 'encoding.unsupported') {
+      return sendPage(res, 400, errorPage('The form sent could not be read.'));
+    }
+    deps.logger.error({ err }, 'authorize page failed');
+    sendPage(res, 500, errorPage('The server could not complete the sign-in. Please try again later.'));
+  };
+}
 
 /** GET/POST /oauth/authorize, POST /oauth/launch. */
-export function authorizeRouter(_deps: AuthDeps): Router {
-  return express.Router();
+export function authorizeRouter(deps: AuthDeps): Router {
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
+  router.get('/oauth/authorize', async (req, res) => startAuthorize(deps, res, req.query as Record<string, unknown>));
+  router.post('/oauth/authorize', form, async (req, res) => {
+    const body: Record<string, unknown> = req.body && typeof req.body === 'object' ? req.body : {};
+    if (body.request_id !== undefined) return takeStep(deps, req, res, body);
+    return startAuthorize(deps, res, body);
+  });
+  router.all('/oauth/authorize', (_req, res) => {
+    res.set('Allow', 'GET, POST');
+    sendPage(res, 405, errorPage('Use GET or POST.'));
+  });
+  router.use('/oauth/authorize', pageErrorHandler(deps));
+  router.use(launchRouter(deps));
+  return router;
 }

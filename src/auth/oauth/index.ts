@@ -1,30 +1,63 @@
 /**
- * The OAuth 2.0 side (OWNED BY THE OAUTH PART; signatures fixed, bodies to be written): clients and
- * their registration, client authentication, /oauth/token (authorization_code, refresh_token,
- * client_credentials), introspection, revocation, discovery documents and the JWKS.
+ * The OAuth 2.0 side of the SMART authorization server: clients and their registration, client
+ * authentication, /oauth/token (authorization_code, refresh_token, client_credentials),
+ * introspection, revocation, discovery documents and the JWKS. The parts live beside this file.
  */
 import type { Router } from 'express';
 import express from 'express';
 import type { AuthDeps, OAuthClient } from '../types.js';
+import { OAuthError, oauthErrorHandler } from '../oauth-errors.js';
+import { smartEndpoints } from '../endpoints.js';
+import { clients, ensureBootstrapClient as ensureBootstrap, getClient as findClient } from './clients.js';
+import { prepareRefreshTokens } from './refresh-tokens.js';
+import { jsonBody, urlencodedBody } from './params.js';
+import { tokenEndpoint } from './grants.js';
+import { introspectionEndpoint } from './introspection.js';
+import { revocationEndpoint } from './revocation.js';
+import { registrationEndpoint } from './registration.js';
+import { cachedJson, openidConfiguration, smartConfiguration, SMART_STYLE } from './discovery.js';
 
-export async function getClient(_deps: AuthDeps, _clientId: string): Promise<OAuthClient | null> {
-  return null;
+export async function getClient(deps: AuthDeps, clientId: string): Promise<OAuthClient | null> {
+  return findClient(deps, clientId);
 }
 
 /**
  * Registers the bootstrap client from FHIR_BOOTSTRAP_CLIENT_ID / _SECRET (or generates them when
  * unset and no bootstrap client exists, returning them to be printed once).
  */
-export async function ensureBootstrapClient(_deps: AuthDeps): Promise<{ clientId: string; clientSecret: string } | undefined> {
-  return undefined;
+export async function ensureBootstrapClient(deps: AuthDeps): Promise<{ clientId: string; clientSecret: string } | undefined> {
+  return ensureBootstrap(deps);
 }
 
-export async function prepareOAuth(_deps: AuthDeps): Promise<void> {}
+export async function prepareOAuth(deps: AuthDeps): Promise<void> {
+  await clients(deps).createIndex({ bootstrap: 1 }, { name: 'bootstrap' });
+  await deps.db.collection('auth_client_assertions').createIndex({ exp: 1 }, { name: 'exp' });
+  await prepareRefreshTokens(deps);
+}
+
+function methodNotAllowed(allow: string) {
+  return (): never => {
+    throw new OAuthError(405, 'invalid_request', `Use ${allow} here`, { Allow: allow });
+  };
+}
 
 /**
  * /oauth/token, /oauth/introspect, /oauth/revoke, /oauth/register, /oauth/jwks,
  * /.well-known/openid-configuration, /fhir/.well-known/smart-configuration.
  */
-export function oauthRouter(_deps: AuthDeps): Router {
-  return express.Router();
+export function oauthRouter(deps: AuthDeps): Router {
+  const router = express.Router();
+  const style = new URL(smartEndpoints(deps.config.baseUrl).smartStyle).pathname;
+  const posts = ['/oauth/token', '/oauth/introspect', '/oauth/revoke', '/oauth/register'];
+  router.post('/oauth/token', urlencodedBody, tokenEndpoint(deps));
+  router.post('/oauth/introspect', urlencodedBody, introspectionEndpoint(deps));
+  router.post('/oauth/revoke', urlencodedBody, revocationEndpoint(deps));
+  router.post('/oauth/register', jsonBody, registrationEndpoint(deps));
+  router.all(posts, methodNotAllowed('POST'));
+  router.get('/oauth/jwks', cachedJson(() => deps.keys.jwks));
+  router.get('/.well-known/openid-configuration', cachedJson(() => openidConfiguration(deps)));
+  router.get('/fhir/.well-known/smart-configuration', cachedJson(() => smartConfiguration(deps)));
+  router.get(style, cachedJson(() => SMART_STYLE));
+  router.use(posts, oauthErrorHandler(deps.logger));
+  return router;
 }

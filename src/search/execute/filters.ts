@@ -11,6 +11,7 @@ import { NOTHING, compileSearch, idFilter, referenceFilter, type ChainSpec, type
 import type { IndexEntry } from '../types.js';
 import type { AccessContext } from '../../auth/access.js';
 import { limitFilter } from '../../auth/limits.js';
+import { specialFilter } from './special.js';
 
 const require = createRequire(import.meta.url);
 const COMPARTMENTS = require('../../fhir/generated/compartments.json') as Record<string, Record<string, string[]>>;
@@ -35,6 +36,7 @@ export function and(filters: Filter[]): Filter {
 export async function resolveFilter(ctx: FilterContext, type: string, compiled: CompiledSearch): Promise<Filter> {
   const parts: Filter[] = [compiled.filter];
   for (const chain of compiled.chains) parts.push(await chainFilter(ctx, type, chain));
+  if (compiled.special) parts.push(await specialFilter(ctx, type, compiled.special, and(parts)));
   return and(parts);
 }
 

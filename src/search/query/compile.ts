@@ -7,9 +7,11 @@
  *   with `$or`), so every condition on the fields of an entry holds within ONE entry.
  * - `:missing=true` is "no entry with this p" (`$nor` of an `$elemMatch`), false "some entry".
  * - `:not` (token) is the `$nor` of the positive filter: resources without any value match too.
- * - Unknown parameters (and known ones that are not indexed: `_content`, `_text`, `_query`,
- *   `_filter`, `_list`, special ones like `near`) are listed in `unknown` and ignored, or in
- *   strict mode refused. A malformed value or an unsupported modifier is a 400 in both modes.
+ * - `near`, `_text`, `_content`, `_list` and token `:in` / `:not-in` are special.ts (a filter, or
+ *   a SpecialSpec in `special` for the executor).
+ * - Unknown parameters (and known ones that are not supported: `_query`, `_filter`) are listed in
+ *   `unknown` and ignored, or in strict mode refused. A malformed value or an unsupported
+ *   modifier is a 400 in both modes.
  * - Empty values (`name=`) are ignored.
  * Only `$elemMatch`, `$in`, `$all`, `$regex`, `$gt(e)`, `$lt(e)`, `$exists`, `$nor`, `$and` and
  * `$or` are used; never `{'a.b': null}`, `{'a.0': ...}` or a whole-document equality.
@@ -27,6 +29,7 @@ import { quantityCondition } from './quantity.js';
 import { isTypeModifier, referenceMatch } from './reference.js';
 import { DEFAULT_COUNT, IGNORED_PARAMS, RESULT_PARAMS, parseCount, parseElements, parseInclude, parseSummary, parseTotal } from './result.js';
 import { parseSort } from './sort.js';
+import { compileSpecial } from './special.js';
 import { stringCondition } from './string.js';
 import { tokenMatch } from './token.js';
 import type { CompiledSearch, Filter, Match, ParamContext, SearchRequest } from './types.js';
@@ -102,6 +105,14 @@ function compileAt(req: SearchRequest, depth: number): CompiledSearch {
       const spec = parseHas(chainCtx, name, value);
       if (!spec) unknown(name, `Unknown parameter in '${name}' for ${name.split(':')[1]}`);
       else (out.chains.push(spec), out.selfParams.push([name, value]));
+      continue;
+    }
+
+    const special = compileSpecial(req, name, value);
+    if (special) {
+      if (special.filter) filters.push(special.filter);
+      if (special.spec) (out.special ??= []).push(special.spec);
+      if (special.filter || special.spec) out.selfParams.push([name, value]);
       continue;
     }
 
@@ -193,7 +204,7 @@ function checkModifier({ def, modifier, name, code }: ParamContext): void {
     return;
   }
   if (MODIFIERS[def.type]?.has(modifier)) return;
-  if (def.type === 'token' && ['in', 'not-in', 'below', 'above'].includes(modifier)) {
+  if (def.type === 'token' && ['below', 'above'].includes(modifier)) {
     throw notSupported(name, `Modifier ':${modifier}' on token parameter '${code}' is not supported (it needs terminology services)`);
   }
   throw notSupported(name, `Modifier ':${modifier}' is not supported on ${def.type} parameter '${code}'`);

@@ -16,3 +16,4 @@ export { MAX_CHAIN_LINKS } from './chain.js';
 export { DEFAULT_COUNT, MAX_COUNT } from './result.js';
 export { NOTHING } from './combine.js';
 export type { ChainSpec, CompiledSearch, IncludeSpec, SearchRequest } from './types.js';
+export { DEFAULT_NEAR_KM, wordPattern, type NearPoint, type SpecialSpec } from './special.js';

@@ -7,8 +7,8 @@
  * Modifiers: `:text` (the normalised display / text `tx` starts with the value), `:of-type`
  * (Identifier: `typeSystem|typeCode|value` matches `ty` and `c` of one entry), `:not` (the
  * resource has no value matching: compile.ts wraps the positive filter in `$nor`, so resources
- * without any value match too), `:missing` (compile.ts). `:in`, `:not-in`, `:below` and `:above`
- * need a terminology server and are refused.
+ * without any value match too), `:missing` (compile.ts). `:in` and `:not-in` against a ValueSet
+ * stored here are special.ts; `:below` and `:above` need a terminology server and are refused.
  */
 import { escapeKeyPart, normaliseString } from '../normalise.js';
 import { invalid } from './errors.js';

@@ -69,6 +69,8 @@ export interface CompiledSearch {
   include: IncludeSpec[];
   revinclude: IncludeSpec[];
   chains: ChainSpec[];
+  /** near, _content, _list, token :in / :not-in, for the executor (special.ts); absent when none */
+  special?: import('./special.js').SpecialSpec[];
   /** parameter names that are not known for the type (ignored; strict mode throws instead) */
   unknown: string[];
   /** the parameters applied, in order, for the Bundle's self link */

@@ -1,0 +1,80 @@
+/**
+ * "A practitioner's patients", for the patient picker and for EHR launches: the patients with an
+ * Appointment with them that is not cancelled, an Encounter they took part in, or who name them as
+ * generalPractitioner. Also the display names the pages show.
+ */
+import { matchingIds } from '../../search/execute/search.js';
+import type { AuthDeps } from '../types.js';
+import type { PatientChoice } from './pages.js';
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** At most this many resources are looked at per relation. */
+const LIMIT = 1000;
+
+/** The id in `Type/id`, `{base}/Type/id` or `Type/id/_history/n` when it names this server's `type`; else undefined. */
+export function referencedId(reference: string | undefined, type: string, baseUrl: string): string | undefined {
+  if (!reference) return undefined;
+  let rel = reference;
+  if (/^https?:\/\//.test(rel)) {
+    const base = `${baseUrl.replace(/\/+$/, '')}/`;
+    if (!rel.startsWith(base)) return undefined;
+    rel = rel.slice(base.length);
+  }
+  const m = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[^/]+)?$/.exec(rel);
+  return m && m[1] === type ? m[2] : undefined;
+}
+
+/** A patient as the user typed or chose it: `Patient/{id}` or `{id}`; undefined when neither. */
+export function patientIdOf(value: string): string | undefined {
+  const id = value.startsWith('Patient/') ? value.slice('Patient/'.length) : value;
+  return ID.test(id) ? id : undefined;
+}
+
+export function displayName(resource: fhir4.Patient | fhir4.Practitioner | undefined, fallback: string): string {
+  const name = resource?.name?.find((n) => n.use === 'official') ?? resource?.name?.[0];
+  if (!name) return fallback;
+  if (name.text) return name.text;
+  const parts = [...(name.given ?? []), name.family ?? ''].filter((s) => s !== '');
+  return parts.length ? parts.join(' ') : fallback;
+}
+
+/** The ids of the practitioner's patients (`practitionerId`: the bare id). */
+export async function patientIdsOf(deps: AuthDeps, practitionerId: string): Promise<string[]> {
+  const ctx = { store: deps.store, baseUrl: deps.config.baseUrl };
+  const me = `Practitioner/${practitionerId}`;
+  const base = deps.config.baseUrl;
+  const ids = new Set<string>();
+
+  const appointmentIds = await matchingIds(ctx, 'Appointment', [['actor', me], ['status:not', 'cancelled']], LIMIT);
+  for (const v of await deps.store.readMany('Appointment', appointmentIds)) {
+    const appointment = v.resource as fhir4.Appointment;
+    if (appointment.status === 'cancelled') continue;
+    for (const p of appointment.participant ?? []) {
+      const id = referencedId(p.actor?.reference, 'Patient', base);
+      if (id) ids.add(id);
+    }
+  }
+  const encounterIds = await matchingIds(ctx, 'Encounter', [['participant', me]], LIMIT);
+  for (const v of await deps.store.readMany('Encounter', encounterIds)) {
+    const id = referencedId((v.resource as fhir4.Encounter).subject?.reference, 'Patient', base);
+    if (id) ids.add(id);
+  }
+  for (const id of await matchingIds(ctx, 'Patient', [['general-practitioner', me]], LIMIT)) ids.add(id);
+  return [...ids];
+}
+
+/** The practitioner's patients that exist (not deleted), by name. */
+export async function patientsOf(deps: AuthDeps, practitionerId: string): Promise<PatientChoice[]> {
+  const found = await deps.store.readMany('Patient', await patientIdsOf(deps, practitionerId));
+  return found
+    .map((v) => {
+      const p = v.resource as fhir4.Patient;
+      return { id: v.id, name: displayName(p, `Patient/${v.id}`), ...(p.birthDate ? { birthDate: p.birthDate } : {}) };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
+
+/** Is `patientId` one of the practitioner's patients? */
+export async function isPatientOf(deps: AuthDeps, practitionerId: string, patientId: string): Promise<boolean> {
+  return (await patientIdsOf(deps, practitionerId)).includes(patientId);
+}
