@@ -6,9 +6,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freePort } from '../test/helpers/server.js';
+import { TEST_BOOTSTRAP, bootstrapAuthorization, freePort } from '../test/helpers/server.js';
 
 export { freePort };
+
+/** The bootstrap client the benchmarked FHIR servers start with, and how to get its token. */
+export const BOOTSTRAP_ENV = { FHIR_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, FHIR_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret };
+export { bootstrapAuthorization };
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Child {

@@ -25,8 +25,9 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import autocannon, { type Result, type Options } from 'autocannon';
-import { repoRoot, startChild, type Child } from './child.js';
+import { BOOTSTRAP_ENV, bootstrapAuthorization, repoRoot, startChild, type Child } from './child.js';
 import { num } from './env.js';
+import { cannon, fmt, log, machine, rotating, type Run } from './measure.js';
 import { samplePatient } from './fixtures.js';
 
 
@@ -46,6 +47,7 @@ const TARGETS = { readRatio: 0.7, createsPerSec: 1500, resourcesPerSec: 2000 };
 const FHIR_JSON = 'application/fhir+json';
 const SYNTHEA_DIR = path.resolve(repoRoot, '../shared/data/synthea');
 
+/** BENCH_AUTHORIZATION, or else a bootstrap-client token fetched when the server is up */
 const authHeaders: Record<string, string> = AUTH ? { authorization: AUTH } : {};
 
 interface Figure {
@@ -63,33 +65,6 @@ interface Figure {
 }
 
 const figures: Figure[] = [];
-
-function log(msg: string): void {
-  process.stderr.write(`[bench] ${msg}\n`);
-}
-
-interface Run {
-  result: Result;
-  /** Latencies of the 2xx answers in ms, sub-millisecond (autocannon's histogram has 1 ms resolution). */
-  p50: number;
-  p99: number;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function cannon(opts: Options): Promise<Run> {
-  const times: number[] = [];
-  const instance = autocannon({ timeout: 30, ...opts });
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (statusCode >= 200 && statusCode < 300) times.push(responseTime);
-  });
-  const result = await instance;
-  const sorted = Float64Array.from(times).sort();
-  return { result, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-}
 
 function figure(phase: string, run: Run, extra: Partial<Figure> = {}): Figure {
   const r = run.result;
@@ -126,9 +101,6 @@ async function measure(phase: string, opts: Options): Promise<Figure> {
   return figure(phase, await cannon({ ...opts, duration: SECONDS }));
 }
 
-function rotating(paths: string[]): (req: Record<string, unknown>) => Record<string, unknown> {
-  return (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] });
-}
 
 async function precreatePatients(base: string, n: number): Promise<string[]> {
   const ids: string[] = new Array(n);
@@ -154,14 +126,7 @@ async function precreatePatients(base: string, n: number): Promise<string[]> {
   return ids;
 }
 
-function fmt(n: number | undefined, digits = 0): string {
-  return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
-}
 
-function machine(): string {
-  const cpus = os.cpus();
-  return `${cpus.length} cores (${cpus[0]?.model?.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`;
-}
 
 async function main(): Promise<void> {
   log(`machine: ${machine()}`);
@@ -190,8 +155,10 @@ async function main(): Promise<void> {
     server = await startChild('fhir-server', 'src/main.ts', (_port, origin) => ({
       FHIR_DATA_DIR: dataDir,
       FHIR_BASE_URL: `${origin}/fhir`,
+      ...BOOTSTRAP_ENV,
     }));
     const origin = server.origin;
+    if (!AUTH) authHeaders.authorization = await bootstrapAuthorization(origin);
     const base = `${origin}/fhir`;
 
     // (b) read by id

@@ -32,7 +32,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
-import { repoRoot, startChild, type Child } from './child.js';
+import { BOOTSTRAP_ENV, bootstrapAuthorization, repoRoot, startChild, type Child } from './child.js';
 import { num } from './env.js';
 
 
@@ -49,6 +49,7 @@ const AUTH = process.env.BENCH_AUTHORIZATION;
 const FHIR_JSON = 'application/fhir+json';
 const SYNTHEA_DIR = path.resolve(repoRoot, '../shared/data/synthea');
 const DATE_FROM = '2020-01-01';
+/** BENCH_AUTHORIZATION, or else a bootstrap-client token fetched when the server is up */
 const authHeaders: Record<string, string> = AUTH ? { authorization: AUTH } : {};
 
 const TARGETS = { ingest: 2000, a: 5, b: 10, c: 10, d: 20 } as const;
@@ -446,8 +447,9 @@ async function runDataset(sources: Source[], dataset: string, rounds: number[]):
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'fhir-bench-search-'));
   let server: Child | undefined;
   try {
-    server = await startChild('fhir-server', 'src/main.ts', (_port, origin) => ({ FHIR_DATA_DIR: dataDir, FHIR_BASE_URL: `${origin}/fhir` }));
+    server = await startChild('fhir-server', 'src/main.ts', (_port, origin) => ({ FHIR_DATA_DIR: dataDir, FHIR_BASE_URL: `${origin}/fhir`, ...BOOTSTRAP_ENV }));
     const origin = server.origin;
+    if (!AUTH) authHeaders.authorization = await bootstrapAuthorization(origin);
     const base = `${origin}/fhir`;
 
     // 1. ingest

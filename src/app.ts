@@ -44,9 +44,11 @@ export interface AppParts {
   config: Config;
   db: Database;
   logger: Logger;
+  /** benchmarks only (bench/auth-server.ts), never from configuration: no token checks */
+  uncheckedAccess?: boolean;
 }
 
-export async function createApp({ config, db, logger }: AppParts): Promise<{ app: Express; store: ResourceStore; auth: AuthServer }> {
+export async function createApp({ config, db, logger, uncheckedAccess }: AppParts): Promise<{ app: Express; store: ResourceStore; auth: AuthServer }> {
   await loadValidator();
   const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc, dateSortIndexes);
   // The collections and indexes of the most used types exist from start-up; others on first use.
@@ -82,6 +84,7 @@ export async function createApp({ config, db, logger }: AppParts): Promise<{ app
   });
   app.use(auth.router);
   app.use('/fhir', corsForApps, fhirHttpRouter({ route, baseUrl: config.baseUrl, maxBody: config.maxBody, tokens: auth.deps.tokens,
+    uncheckedAccess,
     onRefused: (r) => void auth.deps.audit.record({ kind: 'refused', success: false, who: r.subject, clientId: r.clientId, address: r.address, detail: `${r.status} ${r.method} ${r.path}: ${r.reason}` }),
   }));
   app.use((req, _res, next) => next(notFound(`Nothing at ${req.method} ${req.path}; the FHIR base is /fhir`)));

@@ -11,7 +11,7 @@ import { applyElements, applySummary, parseElements, parseSummary } from './subs
 import { binaryBytes } from '../resources/binary.js';
 import { parseQuery, queryValue, type FhirRequest, type FhirResponse, type QueryPairs } from '../resources/interaction.js';
 import type { Router } from '../resources/router.js';
-import { accessContext } from '../auth/access.js';
+import { UNCHECKED_FULL_ACCESS, accessContext } from '../auth/access.js';
 import type { AccessTokens } from '../auth/access-token.js';
 
 export interface FhirHttpDeps {
@@ -19,6 +19,8 @@ export interface FhirHttpDeps {
   baseUrl: string;
   maxBody: number;
   tokens: AccessTokens;
+  /** benchmarks only: skip token checks (every request has full access) */
+  uncheckedAccess?: boolean;
   /** told of every request refused with 401 or 403 (src/auth writes the AuditEvent) */
   onRefused?(refusal: { status: number; method: string; path: string; reason: string; subject?: string; clientId?: string; address?: string }): void;
 }
@@ -59,7 +61,7 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
         handling: prefer.handling,
       };
       readBody(req, fhirReq, segments);
-      fhirReq.access = await accessContext(deps.tokens, req.get('authorization'));
+      fhirReq.access = deps.uncheckedAccess ? UNCHECKED_FULL_ACCESS : await accessContext(deps.tokens, req.get('authorization'));
       (req as Request & { fhirAccess?: FhirRequest['access'] }).fhirAccess = fhirReq.access;
       const response = await deps.route(fhirReq);
       writeResponse(res, req, response, { format, pretty: pretty === 'true', summary, elements, prefer: prefer.return, baseUrl: deps.baseUrl });
