@@ -65,3 +65,47 @@ describe('loadConfig', () => {
     assert.equal(parseSize('10 apples'), undefined);
   });
 });
+
+describe('loadConfig: authorization server settings', () => {
+  it('defaults: nothing configured, tokens live an hour, no SMTP, https-only jwks_uri', () => {
+    const a = loadConfig({}).auth;
+    assert.equal(a.adminEmail, undefined);
+    assert.equal(a.bootstrapClientId, undefined);
+    assert.equal(a.accessTokenTtl, 3600);
+    assert.equal(a.smtpUrl, undefined);
+    assert.equal(a.allowHttpJwksUri, false);
+  });
+  it('reads them', () => {
+    const a = loadConfig({
+      FHIR_ADMIN_EMAIL: 'Root@Example.org', FHIR_ADMIN_PASSWORD: 'a-long-password',
+      FHIR_BOOTSTRAP_CLIENT_ID: 'automation', FHIR_BOOTSTRAP_CLIENT_SECRET: 'x'.repeat(32),
+      FHIR_ALLOW_HTTP_JWKS_URI: 'true', SMTP_URL: 'smtp://mail:25', FHIR_MAIL_FROM: 'a@b', FHIR_ACCESS_TOKEN_TTL: '600',
+    }).auth;
+    assert.equal(a.adminEmail, 'root@example.org');
+    assert.equal(a.bootstrapClientSecret, 'x'.repeat(32));
+    assert.equal(a.allowHttpJwksUri, true);
+    assert.equal(a.smtpUrl, 'smtp://mail:25');
+    assert.equal(a.accessTokenTtl, 600);
+  });
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ FHIR_ADMIN_EMAIL: 'a@b' }, /FHIR_ADMIN_PASSWORD.*must be set together/],
+    [{ FHIR_ADMIN_EMAIL: 'nope', FHIR_ADMIN_PASSWORD: 'a-long-password' }, /FHIR_ADMIN_EMAIL/],
+    [{ FHIR_ADMIN_EMAIL: 'a@b', FHIR_ADMIN_PASSWORD: 'short' }, /FHIR_ADMIN_PASSWORD must have at least 10/],
+    [{ FHIR_BOOTSTRAP_CLIENT_SECRET: 'x'.repeat(40) }, /FHIR_BOOTSTRAP_CLIENT_ID/],
+    [{ FHIR_BOOTSTRAP_CLIENT_ID: 'c', FHIR_BOOTSTRAP_CLIENT_SECRET: 'short-secret' }, /at least 32/],
+    [{ FHIR_ALLOW_HTTP_JWKS_URI: 'yes' }, /FHIR_ALLOW_HTTP_JWKS_URI/],
+    [{ SMTP_URL: 'http://mail' }, /SMTP_URL/],
+    [{ FHIR_ACCESS_TOKEN_TTL: '7200' }, /FHIR_ACCESS_TOKEN_TTL/],
+  ];
+  for (const [env, msg] of bad) {
+    it(`refuses ${JSON.stringify(env)} in one line that does not echo a secret`, () => {
+      assert.throws(() => loadConfig(env), (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, msg);
+        assert.ok(!e.message.includes('\n'));
+        for (const k of ['FHIR_ADMIN_PASSWORD', 'FHIR_BOOTSTRAP_CLIENT_SECRET']) if (env[k]) assert.ok(!e.message.includes(env[k]!), 'secret echoed');
+        return true;
+      });
+    });
+  }
+});
