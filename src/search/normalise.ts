@@ -83,23 +83,26 @@ export function dateRange(text: string): { lo: number; hi: number } | undefined 
 const NOT_WORD = /[^\p{L}\p{N}\p{M}]+/gu;
 
 /**
- * For text search (`_text`, `_content`): normaliseString, then every run of characters that are
- * not letters, digits or marks becomes one space, so the result is words separated by single
+ * For text search (`_text`, `_content`): folded like normaliseString (lower case, accents
+ * dropped), and every run of characters that are not letters, digits or marks becomes one space, so the result is words separated by single
  * spaces ('Fièvre, toux.' -> 'fievre toux'). A query word matches the start of a word.
  */
 export function searchWords(text: string): string {
-  return normaliseString(text).replace(NOT_WORD, ' ').trim();
+  let out = text;
+  // like normaliseString; the whitespace needs no collapsing of its own (it is no word character)
+  if (!/^[\x00-\x7f]*$/.test(out)) out = out.normalize('NFD').replace(COMBINING_MARKS, '');
+  return out.toLowerCase().replace(NOT_WORD, ' ').trim();
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
 /** The text of an XHTML fragment (a narrative div): tags dropped, character references decoded. */
 export function htmlText(xhtml: string): string {
-  return xhtml
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-      if (ref[0] !== '#') return ENTITIES[ref.toLowerCase()] ?? whole;
-      const n = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : ' ';
-    });
+  const text = xhtml.replace(/<[^>]*>/g, ' ');
+  if (!text.includes('&')) return text;
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] !== '#') return ENTITIES[ref.toLowerCase()] ?? whole;
+    const n = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : ' ';
+  });
 }

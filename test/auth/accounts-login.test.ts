@@ -58,11 +58,6 @@ describe('logIn', () => {
     assert.equal(wrong.message, unknownCpf.message);
   });
 
-  it('a CPF is not a practitioner username, NUMBER/UF is not a patient one', async () => {
-    const p = await patient();
-    assert.equal((await logIn(t.auth.deps, `${p.cpf.slice(0, 8)}/SP`, PASSWORD)).ok, false);
-  });
-
   it('survives values that are not strings', async () => {
     const r = await logIn(t.auth.deps, undefined as unknown as string, null as unknown as string);
     assert.equal(r.ok, false);

@@ -25,7 +25,7 @@ describe('POST /auth/signup', () => {
     assert.equal(patient.name?.[0].family, 'Souza');
     assert.equal(patient.birthDate, '1988-03-14');
     assert.deepEqual(patient.telecom?.map((c) => [c.system, c.value]), [['email', email.toLowerCase()]]);
-    assert.equal((patient as Record<string, unknown>).extra, undefined);
+    assert.equal((patient as unknown as Record<string, unknown>).extra, undefined);
 
     const read = await request(t.app).get(`/fhir/Patient/${patient.id}`);
     assert.equal(read.status, 200);

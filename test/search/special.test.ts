@@ -12,12 +12,12 @@
  * Malformed values are a 400 OperationOutcome naming the parameter.
  */
 import assert from 'node:assert/strict';
-import { describe, it, before } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import request from 'supertest';
-import { useTestApp } from '../helpers/app.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BASE_URL, expectError, expectMatches, get, outcomeText, page, putAll, type Json } from './_lib.js';
 
-const t = useTestApp();
+let t: TestApp;
 const STRICT = { headers: { Prefer: 'handling=strict' } };
 
 const R = 6371.0088;
@@ -93,7 +93,12 @@ const lists = [
 ];
 
 before(async () => {
+  t = await createTestApp();
   await putAll(t, [...locations, ...patients, ...observations, ...valueSets, ...lists]);
+});
+
+after(async () => {
+  await t?.close();
 });
 
 /** a 400 OperationOutcome whose issue names `param` */
@@ -218,6 +223,10 @@ describe('_list', () => {
     await expectMatches(t, 'Observation', '_list=nope', []);
     await expectMatches(t, 'Observation', '_list=empty', []);
     await expectMatches(t, 'Observation', '_list=l1&code=8480-6', ['o1']);
+  });
+  it('system search: every type in the List', async () => {
+    await expectMatches(t, '', '_list=l1', ['Patient/p1', 'Observation/o1', 'Observation/o2']);
+    await expectMatches(t, '', '_type=Patient,Location&_list=l1', ['Patient/p1']);
   });
   it('functional lists and malformed ids -> 400', async () => {
     await expect400('Observation', '_list=$current-allergies', '_list');

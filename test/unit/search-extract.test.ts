@@ -306,6 +306,16 @@ describe('search index: uri and special', () => {
     const ix = index({ resourceType: 'Location', position: { latitude: 52.1, longitude: 4.3 } });
     assert.deepEqual(of(ix, 'near'), [{ p: 'near', lat: 52.1, lon: 4.3 }]);
   });
+
+  it('_text: the words of the narrative, tags dropped, entities decoded; nothing without a narrative', () => {
+    const div = '<div xmlns="http://www.w3.org/1999/xhtml"><p>Fièvre&nbsp;&amp; <b>TOUX</b>, J&#233;r&#xF4;me</p></div>';
+    const ix = index({ resourceType: 'Patient', text: { status: 'generated', div } });
+    assert.deepEqual(of(ix, '_text'), [{ p: '_text', s: 'fievre toux jerome' }]);
+    assert.equal(ix.k.some((k) => k.startsWith('_text')), false, 'no keys');
+    assert.equal(ix.sort._text, undefined, 'no sort value');
+    assert.deepEqual(of(index({ resourceType: 'Patient' }), '_text'), []);
+    assert.deepEqual(of(index({ resourceType: 'Patient', text: { status: 'empty', div: '<div xmlns="http://www.w3.org/1999/xhtml"> </div>' } }), '_text'), []);
+  });
 });
 
 describe('search index: composite', () => {

@@ -75,6 +75,11 @@ describe('search query: errors', () => {
     ['Patient', ['_include', 'Nope:organization']],
     ['Patient', ['_include', 'Patient:organization:Patient']],
     ['Patient', ['_revinclude', 'Observation:nope']],
+    ['Patient', ['gender:not-in', 'x']],
+    ['Location', ['near', '1|2|3|parsec']],
+    ['Location', ['near', '91|0']],
+    ['Patient', ['_text', '...']],
+    ['Patient', ['_list', 'a/b']],
   ];
   for (const [type, [name, value]] of malformed) {
     it(`${type}?${name}=${value} -> 400 invalid (lenient and strict)`, () => {
@@ -84,8 +89,6 @@ describe('search query: errors', () => {
   }
 
   const unsupported: [string, [string, string]][] = [
-    ['Patient', ['gender:in', 'http://hl7.org/fhir/ValueSet/administrative-gender']],
-    ['Patient', ['gender:not-in', 'x']],
     ['Observation', ['code:below', 'http://loinc.org|8480-6']],
     ['Observation', ['code:above', 'http://loinc.org|8480-6']],
     ['Patient', ['name:foo', 'x']],
@@ -119,11 +122,22 @@ describe('search query: unknown parameters', () => {
     rejects('Patient', [['_foo', '1']], 'invalid', '_foo', true);
     rejects('Patient', [['gender', 'male'], ['nope:exact', 'x']], 'invalid', 'nope:exact', true);
   });
-  it('parameters without an index (_text, _content, _query, _filter, _list, near) are unknown when lenient, not-supported when strict', () => {
-    for (const [type, name] of [['Patient', '_text'], ['Patient', '_content'], ['Patient', '_query'], ['Location', 'near']]) {
-      assert.deepEqual(compile(type, [[name, 'x']]).unknown, [name], name);
-      rejects(type, [[name, 'x']], 'not-supported', name, true);
-    }
+  it('known parameters that are not supported (_query) are unknown when lenient, not-supported when strict', () => {
+    assert.deepEqual(compile('Patient', [['_query', 'x']]).unknown, ['_query']);
+    rejects('Patient', [['_query', 'x']], 'not-supported', '_query', true);
+  });
+  it('the special parameters: near, _content, _list and :in / :not-in for the executor, _text a filter', () => {
+    const c = compile('Location', [['near', '42|-83|5|m'], ['_content', 'Fièvre x'], ['_list', 'l1,l2'], ['type:not-in', 'ValueSet/v']], true);
+    assert.deepEqual(c.special, [
+      { kind: 'near', name: 'near', code: 'near', points: [{ lat: 42, lon: -83, km: 0.005 }] },
+      { kind: 'content', name: '_content', values: [['fievre', 'x']] },
+      { kind: 'list', name: '_list', ids: ['l1', 'l2'] },
+      { kind: 'in', name: 'type:not-in', code: 'type', not: true, valueSets: ['ValueSet/v'] },
+    ]);
+    assert.deepEqual(c.unknown, []);
+    assert.equal(c.selfParams.length, 4);
+    assert.deepEqual(compile('Patient', [['_text', 'Fièvre']], true).filter, { '_idx.e': { $elemMatch: { p: '_text', s: { $regex: '(?:^| )fievre' } } } });
+    assert.equal(compile('Patient', [['_text', '']]).special, undefined);
   });
   it('_format and _pretty are ignored; empty values are ignored', () => {
     const c = compile('Patient', [['_format', 'json'], ['_pretty', 'true'], ['name', ''], ['gender', ','], ['_sort', '']], true);
