@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { TestApp } from '../helpers/app.js';
+import type { AuthorizationGrant } from '../../src/auth/types.js';
 
 export const TOKEN_URL = 'http://localhost:8080/oauth/token';
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -51,7 +52,7 @@ export interface KeyClient {
   publicJwk: JWK;
 }
 
-export async function keyPair(alg: 'RS384' | 'ES384', kid = crypto.randomUUID()): Promise<Omit<KeyClient, 'clientId'>> {
+export async function keyPair(alg: 'RS384' | 'ES384', kid: string = crypto.randomUUID()): Promise<Omit<KeyClient, 'clientId'>> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   return { alg, kid, privateKey, publicJwk };
@@ -100,4 +101,39 @@ export async function backendToken(t: TestApp, c: KeyClient, scope: string | und
 export function assertOAuthError(res: { status: number; body: { error?: string } }, status: number, error: string): void {
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body.error, error, JSON.stringify(res.body));
+}
+
+/**
+ * Authorization codes for the token endpoint's tests, through the code-exchange seam of
+ * src/auth/oauth/grants-code.ts: each code is single use and bound to client, redirect_uri and
+ * PKCE verifier, as the authorize part's codes are.
+ */
+export async function fakeCodes(): Promise<(grant: AuthorizationGrant, verifier?: string) => string> {
+  const { codeExchange } = await import('../../src/auth/oauth/grants-code.js');
+  const issued = new Map<string, { grant: AuthorizationGrant; verifier: string }>();
+  codeExchange.redeem = async (_deps, r) => {
+    const entry = issued.get(r.code);
+    issued.delete(r.code);
+    if (!entry || entry.grant.clientId !== r.clientId || entry.grant.redirectUri !== r.redirectUri || entry.verifier !== r.codeVerifier) return undefined;
+    return entry.grant;
+  };
+  return (grant, verifier = 'v'.repeat(43)) => {
+    const code = crypto.randomBytes(16).toString('hex');
+    issued.set(code, { grant, verifier });
+    return code;
+  };
+}
+
+export const REDIRECT = 'https://app.example.org/callback';
+export const VERIFIER = 'v'.repeat(43);
+
+export function userGrant(clientId: string, scope: string, extra: Partial<AuthorizationGrant> = {}): AuthorizationGrant {
+  return {
+    clientId, redirectUri: REDIRECT, accountId: 'acct-1', role: 'patient', fhirUser: 'Patient/p1', scope, patient: 'p1',
+    authTime: Math.floor(Date.now() / 1000) - 5, ...extra,
+  };
+}
+
+export function exchange(t: TestApp, code: string, clientId: string | undefined, authorization?: string) {
+  return postToken(t, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER, client_id: clientId }, authorization);
 }

@@ -212,6 +212,10 @@ describe('the bootstrap client', () => {
       const res = await postToken(app, { grant_type: 'client_credentials' }, basic(generated.clientId, generated.clientSecret));
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(decodeJwt(res.body.access_token).adm, true);
+      const configured = { ...app.auth.deps, config: { ...app.auth.deps.config, auth: { ...app.auth.deps.config.auth, bootstrapClientId: 'configured', bootstrapClientSecret: 'c'.repeat(32) } } };
+      await ensureBootstrapClient(configured);
+      assert.equal(await getClient(app.auth.deps, generated.clientId), null, 'the generated client gives way to the configured one');
+      assert.equal((await getClient(app.auth.deps, 'configured'))?.admin, true);
     } finally {
       await app.close();
     }

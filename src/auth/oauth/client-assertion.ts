@@ -35,9 +35,12 @@ function remoteSet(uri: string): JWTVerifyGetKey {
   return set;
 }
 
-function keySetOf(client: OAuthClient): JWTVerifyGetKey {
+function keySetOf(deps: AuthDeps, client: OAuthClient): JWTVerifyGetKey {
   if (client.jwks) return createLocalJWKSet(client.jwks as unknown as JSONWebKeySet);
-  if (client.jwks_uri) return remoteSet(client.jwks_uri);
+  if (client.jwks_uri) {
+    if (!client.jwks_uri.startsWith('https:') && !deps.config.auth.allowHttpJwksUri) throw bad("The client's jwks_uri is not https");
+    return remoteSet(client.jwks_uri);
+  }
   throw bad('The client has no registered keys');
 }
 
@@ -86,7 +89,7 @@ export async function verifyClientAssertion(deps: AuthDeps, client: OAuthClient,
   if (typeof header.alg !== 'string' || !ASSERTION_ALGS.includes(header.alg)) throw bad(`The client_assertion must be signed with ${ASSERTION_ALGS.join(' or ')}`);
   let payload;
   try {
-    ({ payload } = await jwtVerify(assertion, keySetOf(client), {
+    ({ payload } = await jwtVerify(assertion, keySetOf(deps, client), {
       algorithms: ASSERTION_ALGS,
       issuer: client._id,
       subject: client._id,

@@ -34,8 +34,9 @@ export async function insertClient(deps: AuthDeps, client: OAuthClient): Promise
 
 /**
  * Creates or updates the bootstrap client. With FHIR_BOOTSTRAP_CLIENT_ID / _SECRET: the client of
- * that id (its secret hash replaced when the secret changed; returns nothing). Without them: when no
- * bootstrap client exists yet, one with a generated id and secret, returned to be printed once.
+ * that id (its secret hash replaced when the secret changed; a previously generated bootstrap
+ * client is removed; returns nothing). Without them: when no bootstrap client exists yet, one with a
+ * generated id and secret, returned to be printed once.
  */
 export async function ensureBootstrapClient(deps: AuthDeps): Promise<{ clientId: string; clientSecret: string } | undefined> {
   const { bootstrapClientId: id, bootstrapClientSecret: secret } = deps.config.auth;
@@ -51,6 +52,9 @@ export async function ensureBootstrapClient(deps: AuthDeps): Promise<{ clientId:
     maxTokenTtl: BOOTSTRAP_TTL,
   };
   if (id && secret) {
+    // One bootstrap client: a generated one of an earlier start gives way to the configured one.
+    const replaced = await col.deleteMany({ bootstrap: true, _id: { $ne: id } });
+    if (replaced.deletedCount) deps.logger.info({ clientId: id }, 'the generated bootstrap client is replaced by the configured one');
     const existing = await col.findOne({ _id: id });
     if (existing && (await verifySecret(secret, existing.secretHash))) {
       await col.updateOne({ _id: id }, { $set: fields });

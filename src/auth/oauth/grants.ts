@@ -3,6 +3,7 @@
  * and records an AuditEvent for every token issued and every refusal.
  */
 import type { Request, Response } from 'express';
+import { decodeJwt } from 'jose';
 import type { AuthDeps } from '../types.js';
 import { NO_STORE, OAuthError } from '../oauth-errors.js';
 import { formOf, param, type Form } from './params.js';
@@ -31,6 +32,15 @@ export const GRANT_TYPES = Object.keys(GRANTS);
 function claimedClient(req: Request, form: Form | undefined): string | undefined {
   const id = form?.client_id;
   if (typeof id === 'string' && id !== '') return id.slice(0, 256);
+  const assertion = form?.client_assertion;
+  if (typeof assertion === 'string') {
+    try {
+      const iss = decodeJwt(assertion).iss;
+      if (typeof iss === 'string') return iss.slice(0, 256);
+    } catch {
+      // not a JWT: no client to name
+    }
+  }
   const basic = /^Basic[ ]+([A-Za-z0-9+/]+=*)$/i.exec(req.get('authorization') ?? '');
   if (basic) {
     const text = Buffer.from(basic[1], 'base64').toString('utf8');
