@@ -2,7 +2,7 @@
  * The authorization server, built from its parts: signing keys, access tokens, accounts, OAuth
  * clients and endpoints, the authorize pages; and the access context of each FHIR request.
  */
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import cors from 'cors';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -25,18 +25,31 @@ export interface AuthServer {
   generated: { administrator?: { email: string; password: string }; bootstrapClient?: { clientId: string; clientSecret: string } };
 }
 
+/** The paths the auth routes serve; everything else goes straight on to the FHIR API. */
+const AUTH_PATH = /^\/(?:oauth|auth|admin|\.well-known|fhir\/\.well-known)(?:\/|$)/;
+
 export function originOf(baseUrl: string): string {
   return new URL(baseUrl).origin;
 }
 
-/** CORS for browser apps: any origin, no cookies (tokens travel in headers). */
-export const corsForApps = cors({
+const corsMiddleware = cors({
   origin: true,
   credentials: false,
   allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Prefer', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'X-Security-Context'],
   exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'WWW-Authenticate'],
   maxAge: 600,
 });
+
+/**
+ * CORS for browser apps: any origin, no cookies (tokens travel in headers). Browsers send Origin on
+ * every cross-origin request; requests without one (servers, scripts) only get `Vary: Origin`, so a
+ * shared cache keeps the two kinds of answer apart, and skip the rest of the work.
+ */
+export const corsForApps: RequestHandler = (req, res, next) => {
+  if (req.headers.origin !== undefined) return corsMiddleware(req, res, next);
+  res.setHeader('Vary', 'Origin');
+  next();
+};
 
 export async function createAuthServer(parts: { config: Config; db: Database; store: ResourceStore; logger: Logger }): Promise<AuthServer> {
   const { config, db, store, logger } = parts;
@@ -57,10 +70,13 @@ export async function createAuthServer(parts: { config: Config; db: Database; st
   const bootstrapClient = await ensureBootstrapClient(deps);
   if (bootstrapClient) generated.bootstrapClient = bootstrapClient;
 
+  const inner = express.Router();
+  inner.use(['/oauth/token', '/oauth/introspect', '/oauth/revoke', '/oauth/register', '/oauth/jwks', '/.well-known', '/fhir/.well-known'], corsForApps);
+  inner.use(oauthRouter(deps));
+  inner.use(authorizeRouter(deps));
+  inner.use(accountsRouter(deps));
+  // FHIR requests skip the auth routes' layers entirely (one prefix test instead of dozens of matches).
   const router = express.Router();
-  router.use(['/oauth/token', '/oauth/introspect', '/oauth/revoke', '/oauth/register', '/oauth/jwks', '/.well-known', '/fhir/.well-known'], corsForApps);
-  router.use(oauthRouter(deps));
-  router.use(authorizeRouter(deps));
-  router.use(accountsRouter(deps));
+  router.use((req, res, next) => (AUTH_PATH.test(req.path) ? inner(req, res, next) : next()));
   return { deps, router, generated };
 }

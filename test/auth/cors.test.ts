@@ -23,6 +23,12 @@ describe('CORS', () => {
     assert.match(r.headers['access-control-expose-headers'], /WWW-Authenticate/);
     assert.match(r.headers['access-control-expose-headers'], /Location/);
   });
+  it('answers to requests without Origin say Vary: Origin and carry no CORS grant', async () => {
+    const r = await request(t.app).get('/fhir/metadata');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.vary ?? '', /Origin/);
+    assert.equal(r.headers['access-control-allow-origin'], undefined);
+  });
   it('the login pages are not opened to other origins', async () => {
     const r = await request(t.rawApp).get('/oauth/authorize').set('Origin', APP_ORIGIN);
     assert.equal(r.headers['access-control-allow-origin'], undefined);
