@@ -2,7 +2,7 @@
  * The authorization server, built from its parts: signing keys, access tokens, accounts, OAuth
  * clients and endpoints, the authorize pages; and the access context of each FHIR request.
  */
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type RequestHandler } from 'express';
 import cors from 'cors';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -20,7 +20,7 @@ import { authorizeRouter, prepareAuthorize } from './authorize/index.js';
 export interface AuthServer {
   deps: AuthDeps;
   /** every non-FHIR auth route: /auth, /admin, /oauth, /.well-known, /fhir/.well-known */
-  router: Router;
+  router: RequestHandler;
   /** credentials created at this start-up (to be printed once), if any */
   generated: { administrator?: { email: string; password: string }; bootstrapClient?: { clientId: string; clientSecret: string } };
 }
@@ -76,7 +76,6 @@ export async function createAuthServer(parts: { config: Config; db: Database; st
   inner.use(authorizeRouter(deps));
   inner.use(accountsRouter(deps));
   // FHIR requests skip the auth routes' layers entirely (one prefix test instead of dozens of matches).
-  const router = express.Router();
-  router.use((req, res, next) => (AUTH_PATH.test(req.path) ? inner(req, res, next) : next()));
+  const router: RequestHandler = (req, res, next) => (AUTH_PATH.test(req.path) ? inner(req, res, next) : next());
   return { deps, router, generated };
 }

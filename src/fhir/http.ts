@@ -27,12 +27,12 @@ export interface FhirHttpDeps {
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
-  const router = express.Router();
+/** One express handler (not a Router: a request pays for no extra routing layer). */
+export function fhirHttpRouter(deps: FhirHttpDeps): express.RequestHandler {
   const raw = express.raw({ type: () => true, limit: deps.maxBody });
   const readRaw = (req: Request, res: Response) =>
     new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     try {
       if (BODY_METHODS.has(req.method)) await readRaw(req, res);
       const query = queryPairs(req.originalUrl);
@@ -72,8 +72,7 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.Router {
       }
       next(err);
     }
-  });
-  return router;
+  };
 }
 
 function queryPairs(url: string): QueryPairs {
