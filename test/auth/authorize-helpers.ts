@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import type { TestApp } from '../helpers/app.js';
 import type { OAuthClient } from '../../src/auth/types.js';
+import { newCpf } from './accounts-util.js';
 
 export const BASE = 'http://localhost:8080/fhir';
 export const REDIRECT = 'https://app.example.org/callback';
@@ -33,20 +34,7 @@ export async function insertClient(t: TestApp, fields: Partial<OAuthClient> = {}
   return client;
 }
 
-/** A valid CPF (11 digits with check digits), different on every call. */
-export function newCpf(): string {
-  for (;;) {
-    const digits = [...crypto.randomBytes(9)].map((b) => b % 10);
-    if (new Set(digits).size === 1) continue;
-    for (const len of [9, 10]) {
-      let sum = 0;
-      for (let i = 0; i < len; i++) sum += digits[i] * (len + 1 - i);
-      const r = (sum * 10) % 11;
-      digits.push(r === 10 ? 0 : r);
-    }
-    return digits.join('');
-  }
-}
+export { newCpf };
 
 export interface User {
   email: string;

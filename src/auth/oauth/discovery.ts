@@ -43,47 +43,38 @@ export const SMART_STYLE = {
   font_family_heading: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
 };
 
-export function openidConfiguration(deps: AuthDeps): Record<string, unknown> {
+/** What both discovery documents say: the endpoints and the OAuth choices. */
+function commonMetadata(deps: AuthDeps): Record<string, unknown> {
   const e = smartEndpoints(deps.config.baseUrl);
   return {
     issuer: e.issuer,
+    jwks_uri: e.jwks,
     authorization_endpoint: e.authorize,
     token_endpoint: e.token,
-    jwks_uri: e.jwks,
-    registration_endpoint: e.register,
     introspection_endpoint: e.introspect,
     revocation_endpoint: e.revoke,
+    registration_endpoint: e.register,
+    grant_types_supported: GRANT_TYPES,
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    scopes_supported: SCOPES_SUPPORTED,
     response_types_supported: ['code'],
+  };
+}
+
+export function openidConfiguration(deps: AuthDeps): Record<string, unknown> {
+  return {
+    ...commonMetadata(deps),
     response_modes_supported: ['query'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [deps.keys.alg],
-    scopes_supported: SCOPES_SUPPORTED,
     claims_supported: CLAIMS_SUPPORTED,
-    code_challenge_methods_supported: ['S256'],
-    grant_types_supported: GRANT_TYPES,
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
-    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
   };
 }
 
 export function smartConfiguration(deps: AuthDeps): Record<string, unknown> {
-  const e = smartEndpoints(deps.config.baseUrl);
-  return {
-    issuer: e.issuer,
-    jwks_uri: e.jwks,
-    authorization_endpoint: e.authorize,
-    token_endpoint: e.token,
-    introspection_endpoint: e.introspect,
-    revocation_endpoint: e.revoke,
-    registration_endpoint: e.register,
-    grant_types_supported: GRANT_TYPES,
-    code_challenge_methods_supported: ['S256'],
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
-    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
-    scopes_supported: SCOPES_SUPPORTED,
-    response_types_supported: ['code'],
-    capabilities: CAPABILITIES,
-  };
+  return { ...commonMetadata(deps), capabilities: CAPABILITIES };
 }
 
 /** A JSON document that may be cached for a while (discovery, JWKS, style). */
