@@ -12,7 +12,7 @@ import { ResourceStore } from './store/resource-store.js';
 import { createRouter, type Router } from './resources/router.js';
 import { createBundleProcessor } from './resources/bundle.js';
 import { buildCapabilityStatement } from './resources/capabilities.js';
-import { fhirHttpRouter } from './fhir/http.js';
+import { fhirHttpHandler } from './fhir/http.js';
 import { fhirErrorHandler } from './fhir/error-handler.js';
 import { notFound } from './fhir/errors.js';
 import { loadValidator } from './fhir/validator.js';
@@ -83,7 +83,7 @@ export async function createApp({ config, db, logger, uncheckedAccess }: AppPart
     }
   });
   app.use(auth.router);
-  app.use('/fhir', corsForApps, fhirHttpRouter({ route, baseUrl: config.baseUrl, maxBody: config.maxBody, tokens: auth.deps.tokens,
+  app.use('/fhir', corsForApps, fhirHttpHandler({ route, baseUrl: config.baseUrl, maxBody: config.maxBody, tokens: auth.deps.tokens,
     uncheckedAccess,
     onRefused: (r) => void auth.deps.audit.record({ kind: 'refused', success: false, who: r.subject, clientId: r.clientId, address: r.address, detail: `${r.status} ${r.method} ${r.path}: ${r.reason}` }),
   }));

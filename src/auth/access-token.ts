@@ -100,7 +100,7 @@ export class AccessTokens {
       this.verified.delete(token);
       throw unauthorized('The access token has expired');
     }
-    if (await this.revoked.findOne({ _id: claims.jti }, { projection: { _id: 1 } })) throw unauthorized('The access token has been revoked');
+    if (await this.isRevoked(claims.jti)) throw unauthorized('The access token has been revoked');
     return claims;
   }
 

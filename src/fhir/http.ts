@@ -11,7 +11,7 @@ import { applyElements, applySummary, parseElements, parseSummary } from './subs
 import { binaryBytes } from '../resources/binary.js';
 import { parseQuery, queryValue, type FhirRequest, type FhirResponse, type QueryPairs } from '../resources/interaction.js';
 import type { Router } from '../resources/router.js';
-import { UNCHECKED_FULL_ACCESS, accessContext } from '../auth/access.js';
+import { UNCHECKED_FULL_ACCESS, accessContext, type AccessContext } from '../auth/access.js';
 import type { AccessTokens } from '../auth/access-token.js';
 
 export interface FhirHttpDeps {
@@ -28,12 +28,15 @@ export interface FhirHttpDeps {
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** One express handler (not a Router: a request pays for no extra routing layer). */
-export function fhirHttpRouter(deps: FhirHttpDeps): express.RequestHandler {
+export function fhirHttpHandler(deps: FhirHttpDeps): express.RequestHandler {
   const raw = express.raw({ type: () => true, limit: deps.maxBody });
   const readRaw = (req: Request, res: Response) =>
     new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
   return async (req: Request, res: Response, next: NextFunction) => {
+    let access: AccessContext | undefined;
     try {
+      // Who asks is known before anything else is read: an anonymous or forged request costs no body parsing.
+      access = deps.uncheckedAccess ? UNCHECKED_FULL_ACCESS : await accessContext(deps.tokens, req.get('authorization'));
       if (BODY_METHODS.has(req.method)) await readRaw(req, res);
       const query = queryPairs(req.originalUrl);
       const format = negotiateResponse(queryValue(query, '_format'), req.get('accept'));
@@ -59,15 +62,14 @@ export function fhirHttpRouter(deps: FhirHttpDeps): express.RequestHandler {
         },
         prefer: prefer.return,
         handling: prefer.handling,
+        access,
       };
       readBody(req, fhirReq, segments);
-      fhirReq.access = deps.uncheckedAccess ? UNCHECKED_FULL_ACCESS : await accessContext(deps.tokens, req.get('authorization'));
-      (req as Request & { fhirAccess?: FhirRequest['access'] }).fhirAccess = fhirReq.access;
       const response = await deps.route(fhirReq);
       writeResponse(res, req, response, { format, pretty: pretty === 'true', summary, elements, prefer: prefer.return, baseUrl: deps.baseUrl });
     } catch (err) {
       if (err instanceof FhirError && (err.status === 401 || err.status === 403) && deps.onRefused) {
-        const claims = (req as Request & { fhirAccess?: FhirRequest['access'] }).fhirAccess?.claims;
+        const claims = access?.claims;
         deps.onRefused({ status: err.status, method: req.method, path: req.path, reason: err.message, subject: claims?.fhirUser ?? claims?.sub, clientId: claims?.client_id, address: req.ip });
       }
       next(err);

@@ -99,6 +99,10 @@ describe('authentication', () => {
     await t.auth.deps.tokens.revoke(claims!);
     assert.equal((await as(revoked).get('/fhir/Patient')).status, 401);
   });
+  it('an anonymous request is refused before its body is read', async () => {
+    const r = await request(t.rawApp).post('/fhir/Patient').set('Content-Type', FHIR).send('{not json');
+    assert.equal(r.status, 401);
+  });
   it('a token without FHIR scopes is 403', async () => {
     assert.equal((await as(tok.noFhir).get('/fhir/Patient')).status, 403);
   });
