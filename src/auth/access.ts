@@ -7,7 +7,7 @@
  * their queries, and that read, vread, history and every write test the resource against.
  */
 import type { FhirRequest } from '../resources/interaction.js';
-import { FhirError } from '../fhir/errors.js';
+import { forbidden } from '../fhir/errors.js';
 import { resourceScopes, type Permission, type ResourceScope } from './scopes.js';
 import { unauthorized, type AccessTokenClaims, type AccessTokens } from './access-token.js';
 import { bearerToken } from './bearer.js';
@@ -59,10 +59,6 @@ export function authorize(ctx: AccessContext, req: FhirRequest): void {
   if (isPublic(req)) return;
   if (!ctx.claims) throw unauthorized('This FHIR server needs an access token (Authorization: Bearer ...)', undefined);
   if (ctx.scopes.length === 0) throw forbidden('The access token grants no access to FHIR resources');
-}
-
-export function forbidden(message: string): FhirError {
-  return new FhirError(403, 'forbidden', message);
 }
 
 export type { Permission };

@@ -4,7 +4,7 @@
  * (/admin/..., /oauth/register, /oauth/launch).
  */
 import type { Request } from 'express';
-import { FhirError } from '../fhir/errors.js';
+import { forbidden } from '../fhir/errors.js';
 import { unauthorized, type AccessTokenClaims, type AccessTokens } from './access-token.js';
 
 /** The raw token of `Authorization: Bearer ...`, undefined when there is no Authorization header. */
@@ -24,6 +24,6 @@ export async function requireBearer(tokens: AccessTokens, req: Request): Promise
 /** An administrator's token (or the bootstrap client's); 403 for anyone else. */
 export async function requireAdmin(tokens: AccessTokens, req: Request): Promise<AccessTokenClaims> {
   const claims = await requireBearer(tokens, req);
-  if (!claims.adm) throw new FhirError(403, 'forbidden', 'Only an administrator may do this');
+  if (!claims.adm) throw forbidden('Only an administrator may do this');
   return claims;
 }

@@ -2,17 +2,13 @@
  * The access decision applied to single resources, for the interactions in src/resources: reads
  * answer 404 for what is outside the grant (as if it did not exist), writes 403.
  */
-import { FhirError, notFound } from '../fhir/errors.js';
+import { forbidden, notFound } from '../fhir/errors.js';
 import type { ResourceStore, StoredVersion } from '../store/resource-store.js';
 import type { FhirRequest } from '../resources/interaction.js';
 import { allowsAny, limitFor, withinLimit, type VisibilityContext } from './limits.js';
 import type { Permission } from './scopes.js';
 
 const VERB: Record<Permission, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
-
-export function forbidden(message: string): FhirError {
-  return new FhirError(403, 'forbidden', message);
-}
 
 function vctx(store: ResourceStore, baseUrl: string, req: FhirRequest): VisibilityContext {
   return { store, baseUrl, session: req.session, access: req.access };

@@ -30,6 +30,7 @@ export function operationOutcome(severity: IssueSeverity, code: IssueCode, diagn
 export const badRequest = (msg: string, expression?: string[]) => new FhirError(400, 'invalid', msg, { expression });
 export const notFound = (msg: string) => new FhirError(404, 'not-found', msg);
 export const gone = (msg: string) => new FhirError(410, 'deleted', msg);
+export const forbidden = (msg: string) => new FhirError(403, 'forbidden', msg);
 export const conflict = (msg: string) => new FhirError(409, 'conflict', msg);
 export const preconditionFailed = (msg: string) => new FhirError(412, 'conflict', msg);
 export const notSupported = (msg: string) => new FhirError(400, 'not-supported', msg);
