@@ -52,6 +52,14 @@ describe('searches that use an index', { skip: process.env.MONGODB_URI ? 'engine
     assert.ok(r.examined <= 2 * 30 + 20, `examined ${r.examined} documents for ${r.total} matches of ${N}`);
   });
 
+  it('_content reads only the compartment it searches, not every Observation', async () => {
+    const patients = await request(t.app).get('/fhir/Patient?name=idx0');
+    const pid = patients.body.entry[0].resource.id;
+    const r = await examined(`/fhir/Patient/${pid}/Observation?_content=final&_count=5`);
+    assert.equal(r.total, N / 3);
+    assert.ok(r.examined < 2 * N, `examined ${r.examined} documents for ${r.total} matches of ${N} (906 when it read them all)`);
+  });
+
   it('_lastUpdated uses its index', async () => {
     const future = new Date(Date.now() + 86_400_000).toISOString();
     const r = await examined(`/fhir/Observation?_lastUpdated=gt${encodeURIComponent(future)}`);

@@ -32,12 +32,24 @@ export function and(filters: Filter[]): Filter {
   return parts.length === 0 ? {} : parts.length === 1 ? parts[0] : { $and: parts };
 }
 
-/** The compiled filter with its chains and _has resolved. */
-export async function resolveFilter(ctx: FilterContext, type: string, compiled: CompiledSearch): Promise<Filter> {
-  const parts: Filter[] = [compiled.filter];
+/**
+ * The compiled filter with its chains and _has resolved, ANDed with `scope` (compartment, access
+ * limit). Special parameters that read candidates (near, _content) see all of it, so they never
+ * read outside the scope.
+ */
+export async function resolveFilter(ctx: FilterContext, type: string, compiled: CompiledSearch, scope: Filter[] = []): Promise<Filter> {
+  const parts: Filter[] = [compiled.filter, ...scope];
   for (const chain of compiled.chains) parts.push(await chainFilter(ctx, type, chain));
   if (compiled.special) parts.push(await specialFilter(ctx, type, compiled.special, and(parts)));
   return and(parts);
+}
+
+/** The filter of a search: its conditions, the compartment, and what the requester may search. */
+export async function searchFilter(ctx: FilterContext, input: { type: string; compartment?: { type: string; id: string } }, compiled: CompiledSearch): Promise<Filter> {
+  const scope: Filter[] = [];
+  if (input.compartment) scope.push(compartmentFilter(input.compartment.type, input.compartment.id, input.type));
+  scope.push(await limitFilter(ctx, input.type, 's'));
+  return resolveFilter(ctx, input.type, compiled, scope);
 }
 
 export type IndexDoc = { _id: string; _idx: { e?: IndexEntry[] } };
@@ -48,7 +60,7 @@ export type IndexDoc = { _id: string; _idx: { e?: IndexEntry[] } };
  */
 export async function matchingDocs(ctx: FilterContext, type: string, params: ReadonlyArray<readonly [string, string]>, limit: number, projection?: Record<string, 0 | 1>): Promise<IndexDoc[]> {
   const compiled = compileSearch({ type, params, strict: true, baseUrl: ctx.baseUrl });
-  const filter = and([await resolveFilter(ctx, type, compiled), await limitFilter(ctx, type, 's')]);
+  const filter = await searchFilter(ctx, { type }, compiled);
   await ctx.store.prepare(type);
   return (await ctx.store.searchOf(type).find(filter, { limit, projection, session: ctx.session }).toArray()) as unknown as IndexDoc[];
 }

@@ -6,8 +6,7 @@ import type { Doc, Filter } from '../../store/database.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { compileSearch, sortFields, type CompiledSearch } from '../query/index.js';
 import { addIncludes, type Found } from './includes.js';
-import { limitFilter } from '../../auth/limits.js';
-import { and, compartmentFilter, matchingDocs, resolveFilter, type FilterContext } from './filters.js';
+import { and, matchingDocs, searchFilter, type FilterContext } from './filters.js';
 import { afterFilter, cursorOf, decodeCursor, encodeCursor, reversed, sortDocument, type SortKey } from './keyset.js';
 
 export interface SearchInput {
@@ -39,14 +38,6 @@ export function sortKeys(compiled: CompiledSearch): SortKey[] {
   });
   keys.push({ field: '_id', dir: 1 });
   return keys;
-}
-
-/** The filter of a search (chains, _has, compartment resolved), for search and conditional ops. */
-export async function searchFilter(ctx: FilterContext, input: SearchInput, compiled: CompiledSearch): Promise<Filter> {
-  const parts: Filter[] = [await resolveFilter(ctx, input.type, compiled)];
-  if (input.compartment) parts.push(compartmentFilter(input.compartment.type, input.compartment.id, input.type));
-  parts.push(await limitFilter(ctx, input.type, 's'));
-  return and(parts);
 }
 
 export function compileInput(ctx: FilterContext, input: SearchInput): CompiledSearch {
