@@ -12,8 +12,6 @@
  */
 import { Query } from 'mingo';
 import type { Filter } from '../store/database.js';
-import type { ResourceStore } from '../store/resource-store.js';
-import type { DbSession } from '../store/database.js';
 import { compileSearch, NOTHING } from '../search/query/index.js';
 import { compartmentFilter, resolveFilter, type FilterContext } from '../search/execute/filters.js';
 import { extractSearchIndex } from '../search/index.js';
@@ -76,24 +74,52 @@ export function allowsAny(ctx: AccessContext | undefined, type: string, letter: 
   return limitFor(ctx, type, letter) !== 'none';
 }
 
-async function branchFilter(fctx: FilterContext, type: string, b: LimitBranch): Promise<Filter> {
+/** A branch's filter; `pure` when it depends on the token alone (no sub-search), so it may be kept. */
+async function branchFilter(fctx: FilterContext, type: string, b: LimitBranch): Promise<{ filter: Filter; pure: boolean }> {
   const parts: Filter[] = [];
+  let pure = true;
   if (b.compartment) {
     try {
       parts.push(compartmentFilter(b.compartment.type, b.compartment.id, type));
     } catch {
-      return NOTHING; // the type is not part of that compartment
+      return { filter: NOTHING, pure }; // the type is not part of that compartment
     }
   }
   if (b.restriction.length) {
     try {
       const compiled = compileSearch({ type, params: b.restriction, strict: true, baseUrl: fctx.baseUrl });
+      pure = compiled.chains.length === 0 && !compiled.special;
       parts.push(await resolveFilter({ ...fctx, access: undefined }, type, compiled));
     } catch {
-      return NOTHING; // a restriction this server cannot evaluate grants nothing
+      return { filter: NOTHING, pure }; // a restriction this server cannot evaluate grants nothing
     }
   }
-  return parts.length === 1 ? parts[0] : { $and: parts };
+  return { filter: parts.length === 1 ? parts[0] : { $and: parts }, pure };
+}
+
+interface LimitEntry {
+  filter: Filter;
+  /** the filter compiled for testing single index documents in memory */
+  query: Query;
+}
+
+/** Per token (its claims object lives as long as the verified token), the filters that need no database. */
+const kept = new WeakMap<object, Map<string, LimitEntry>>();
+
+async function limitEntry(fctx: FilterContext, type: string, letter: Permission, branches: LimitBranch[]): Promise<LimitEntry> {
+  const claims = fctx.access!.claims!;
+  const key = `${type}|${letter}`;
+  const hit = kept.get(claims)?.get(key);
+  if (hit) return hit;
+  const built = await Promise.all(branches.map((b) => branchFilter(fctx, type, b)));
+  const filter = built.length === 1 ? built[0].filter : { $or: built.map((b) => b.filter) };
+  const entry: LimitEntry = { filter, query: new Query(filter) };
+  if (built.every((b) => b.pure)) {
+    let byKey = kept.get(claims);
+    if (!byKey) kept.set(claims, (byKey = new Map()));
+    byKey.set(key, entry);
+  }
+  return entry;
 }
 
 /**
@@ -103,37 +129,44 @@ export async function limitFilter(fctx: FilterContext, type: string, letter: Per
   const limit = limitFor(fctx.access, type, letter);
   if (limit === 'all') return {};
   if (limit === 'none') return NOTHING;
-  const filters = await Promise.all(limit.map((b) => branchFilter(fctx, type, b)));
-  return filters.length === 1 ? filters[0] : { $or: filters };
+  return (await limitEntry(fctx, type, letter, limit)).filter;
 }
 
-export interface VisibilityContext {
-  store: ResourceStore;
-  baseUrl: string;
-  session?: DbSession;
-  access?: AccessContext;
-}
-
-/** Is this resource (any version's content) within the limit of `letter`? */
-export async function withinLimit(vctx: VisibilityContext, resource: fhir4.Resource, letter: Permission): Promise<boolean> {
+/** Is this content (of any version) within the limit of `letter`? Tested on its extracted index. */
+export async function withinLimit(fctx: FilterContext, resource: fhir4.Resource, letter: Permission): Promise<boolean> {
   const type = resource.resourceType;
-  const limit = limitFor(vctx.access, type, letter);
+  const limit = limitFor(fctx.access, type, letter);
   if (limit === 'all') return true;
   if (limit === 'none') return false;
-  if (type === 'Binary') return binaryWithinLimit(vctx, resource as fhir4.Binary, letter);
-  const filter = await limitFilter(vctx, type, letter);
-  const doc = { _id: resource.id ?? '', _idx: extractSearchIndex(resource, { localBase: vctx.baseUrl }) };
-  return new Query(filter).test(doc);
+  if (type === 'Binary') return binaryWithinLimit(fctx, resource as fhir4.Binary, letter);
+  const { query } = await limitEntry(fctx, type, letter, limit);
+  return query.test({ _id: resource.id ?? '', _idx: extractSearchIndex(resource, { localBase: fctx.baseUrl }) });
+}
+
+/**
+ * Is the current version of type/id within the limit of `letter`? Tested on its stored index (no
+ * extraction); undefined when there is no current version (never created, or deleted).
+ */
+export async function currentWithinLimit(fctx: FilterContext, type: string, id: string, letter: Permission): Promise<boolean | undefined> {
+  const limit = limitFor(fctx.access, type, letter);
+  const index = fctx.store.searchOf(type);
+  const exists = async () => (await index.findOne({ _id: id }, { projection: { _id: 1 }, session: fctx.session })) !== null;
+  if (limit === 'all' || limit === 'none') return (await exists()) ? limit === 'all' : undefined;
+  if (type === 'Binary') {
+    const current = await fctx.store.readCurrent(type, id, fctx.session);
+    return current?.resource && !current.deleted ? binaryWithinLimit(fctx, current.resource as fhir4.Binary, letter) : undefined;
+  }
+  const { filter } = await limitEntry(fctx, type, letter, limit);
+  if (await index.findOne({ $and: [{ _id: id }, filter] }, { projection: { _id: 1 }, session: fctx.session })) return true;
+  return (await exists()) ? false : undefined;
 }
 
 /**
  * A Binary is not in any compartment: it is within a compartment limit when its securityContext
  * names a resource that is (read with the same letter), as FHIR's Binary security rules suggest.
  */
-async function binaryWithinLimit(vctx: VisibilityContext, binary: fhir4.Binary, letter: Permission): Promise<boolean> {
+async function binaryWithinLimit(fctx: FilterContext, binary: fhir4.Binary, letter: Permission): Promise<boolean> {
   const target = splitReference(binary.securityContext?.reference);
   if (!target) return false;
-  const current = await vctx.store.readCurrent(target.type, target.id, vctx.session);
-  if (!current?.resource) return false;
-  return withinLimit(vctx, current.resource, letter === 's' ? 'r' : letter);
+  return (await currentWithinLimit(fctx, target.type, target.id, letter === 's' ? 'r' : letter)) === true;
 }

@@ -5,20 +5,14 @@
  */
 import { newResourceId } from '../store/ids.js';
 import { FhirError, badRequest, notFound, preconditionFailed } from '../fhir/errors.js';
-import type { ResourceStore } from '../store/resource-store.js';
-import type { DbSession } from '../store/database.js';
-import type { AccessContext } from '../auth/access.js';
 import { matchingIds } from '../search/execute/search.js';
+import type { FilterContext } from '../search/execute/filters.js';
 import { parseQuery, type FhirRequest, type FhirResponse, type QueryPairs } from './interaction.js';
 
 const NOT_SEARCH = new Set(['_format', '_pretty', '_summary', '_elements']);
 
-export interface ConditionalContext {
-  store: ResourceStore;
-  baseUrl: string;
-  session?: DbSession;
-  access?: AccessContext;
-}
+/** The context of a conditional interaction's search (its transaction and the requester's access). */
+export type ConditionalContext = FilterContext;
 
 /** "identifier=x", "?identifier=x" or "Patient?identifier=x" -> the search parameters. */
 export function parseCondition(type: string, text: string, what: string): QueryPairs {

@@ -12,6 +12,7 @@ import { assertValid, prepareForWrite, requireResourceBody } from './resource-in
 import { binaryFromRaw } from './binary.js';
 import { existingForCreate } from './conditional.js';
 import { requireCurrentWritable, requirePermission, requireReadable, requireWritable } from '../auth/guard.js';
+import { contextOf } from '../search/execute/filters.js';
 
 const MAX_PATCH_RETRIES = 10;
 
@@ -37,9 +38,9 @@ export async function createResource(store: ResourceStore, req: FhirRequest, typ
   requirePermission(req, type, 'c');
   const resource = prepareForWrite(resourceFromRequest(req, type), undefined);
   assertValid(resource);
-  await requireWritable(store, baseUrl, req, resource, 'c');
+  await requireWritable(contextOf(store, baseUrl, req), resource, 'c');
   if (req.headers.ifNoneExist !== undefined) {
-    const existing = await existingForCreate({ store, baseUrl, session: req.session, access: req.access }, type, req.headers.ifNoneExist);
+    const existing = await existingForCreate(contextOf(store, baseUrl, req), type, req.headers.ifNoneExist);
     if (existing) return existing;
   }
   const version = await store.create(type, resource, { session: req.session, id: req.assignedId });
@@ -50,7 +51,7 @@ export async function readResource(store: ResourceStore, req: FhirRequest, type:
   requireId(type, id);
   requirePermission(req, type, 'r');
   const version = await store.read(type, id, req.session);
-  await requireReadable(store, baseUrl, req, version, `${type}/${id}`);
+  await requireReadable(contextOf(store, baseUrl, req), version, `${type}/${id}`, true);
   if (notModified(req, version)) return { status: 304, version };
   return { status: 200, resource: version.resource, version, binary: type === 'Binary' ? (version.resource as fhir4.Binary) : undefined };
 }
@@ -59,7 +60,7 @@ export async function vreadResource(store: ResourceStore, req: FhirRequest, type
   requireId(type, id);
   requirePermission(req, type, 'r');
   const version = await store.vread(type, id, vid, req.session);
-  await requireReadable(store, baseUrl, req, version, `${type}/${id}/_history/${vid}`);
+  await requireReadable(contextOf(store, baseUrl, req), version, `${type}/${id}/_history/${vid}`);
   if (notModified(req, version)) return { status: 304, version };
   return { status: 200, resource: version.resource, version, binary: type === 'Binary' ? (version.resource as fhir4.Binary) : undefined };
 }
@@ -88,8 +89,8 @@ export async function updateResource(store: ResourceStore, req: FhirRequest, typ
   if (bodyId !== id) throw badRequest(`The id in the body ('${String(bodyId)}') does not match the id in the URL ('${id}')`, [`${type}.id`]);
   const resource = prepareForWrite(body, id);
   assertValid(resource);
-  await requireWritable(store, baseUrl, req, resource, 'u');
-  await requireCurrentWritable(store, baseUrl, req, type, id, 'u');
+  await requireWritable(contextOf(store, baseUrl, req), resource, 'u');
+  await requireCurrentWritable(contextOf(store, baseUrl, req), type, id, 'u');
   const ifMatch = parseETag(req.headers.ifMatch, 'If-Match');
   const { version, created } = await store.update(type, id, resource, { session: req.session, ifMatch });
   return { status: created ? 201 : 200, resource: version.resource, version, location: versionLocation(version) };
@@ -105,8 +106,7 @@ export async function patchResource(store: ResourceStore, req: FhirRequest, type
   const ifMatch = parseETag(req.headers.ifMatch, 'If-Match');
   for (let attempt = 0; ; attempt++) {
     const current = await store.read(type, id, req.session);
-    await requireReadable(store, baseUrl, req, current, `${type}/${id}`);
-    await requireWritable(store, baseUrl, req, current.resource!, 'u');
+    await requireCurrentWritable(contextOf(store, baseUrl, req), type, id, 'u');
     if (ifMatch !== undefined && ifMatch !== current.versionId) {
       throw preconditionFailed(`If-Match W/"${ifMatch}" does not match the current version W/"${current.versionId}" of ${type}/${id}`);
     }
@@ -115,7 +115,7 @@ export async function patchResource(store: ResourceStore, req: FhirRequest, type
     if (patched.id !== id) throw new FhirError(422, 'processing', 'A patch must not change the id');
     const resource = prepareForWrite(patched, id);
     assertValid(resource);
-    await requireWritable(store, baseUrl, req, resource, 'u');
+    await requireWritable(contextOf(store, baseUrl, req), resource, 'u');
     try {
       const { version } = await store.update(type, id, resource, { session: req.session, ifMatch: current.versionId, method: 'PATCH' });
       return { status: 200, resource: version.resource, version, location: versionLocation(version) };
@@ -142,7 +142,7 @@ function applyPatch(resource: fhir4.Resource, ops: Operation[]): fhir4.Resource 
 export async function deleteResource(store: ResourceStore, req: FhirRequest, type: string, id: string, baseUrl = ''): Promise<FhirResponse> {
   requireId(type, id);
   requirePermission(req, type, 'd');
-  await requireCurrentWritable(store, baseUrl, req, type, id, 'd');
+  await requireCurrentWritable(contextOf(store, baseUrl, req), type, id, 'd');
   const ifMatch = parseETag(req.headers.ifMatch, 'If-Match');
   const version = await store.delete(type, id, { session: req.session, ifMatch });
   const outcome: fhir4.OperationOutcome = {

@@ -5,6 +5,7 @@ import type { HistoryCursor, ResourceStore, StoredVersion } from '../store/resou
 import { type FhirRequest, type FhirResponse, queryValue, withQuery } from './interaction.js';
 import { requireId } from './crud.js';
 import { requirePermission, visibleVersions } from '../auth/guard.js';
+import { contextOf } from '../search/execute/filters.js';
 
 export const DEFAULT_HISTORY_COUNT = 50;
 export const MAX_HISTORY_COUNT = 1000;
@@ -59,7 +60,7 @@ export async function history(store: ResourceStore, baseUrl: string, req: FhirRe
     resourceType: 'Bundle',
     type: 'history',
     link,
-    entry: (await visibleVersions(store, baseUrl, req, page.versions, letter)).map((v) => historyEntry(baseUrl, v)),
+    entry: (await visibleVersions(contextOf(store, baseUrl, req), page.versions, letter)).map((v) => historyEntry(baseUrl, v)),
   };
   return { status: 200, resource: bundle };
 }

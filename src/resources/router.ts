@@ -4,7 +4,7 @@
  */
 import { FhirError, methodNotAllowed, notFound } from '../fhir/errors.js';
 import { searchSystem, searchType } from './search.js';
-import { isCompartment } from '../search/execute/filters.js';
+import { contextOf, isCompartment } from '../search/execute/filters.js';
 import { isResourceType } from '../fhir/definitions.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { OPERATIONS } from '../operations/index.js';
@@ -85,7 +85,7 @@ export function createRouter(deps: RouterDeps): Router {
         return searchType(search, req, type, req.query);
       }
       if (hasCriteria(req.query)) {
-        const ctx = { store, baseUrl, session: req.session, access: req.access };
+        const ctx = contextOf(store, baseUrl, req);
         if (m === 'PUT') return updateResource(store, req, type, await conditionalUpdateTarget(ctx, req, type), true, baseUrl);
         if (m === 'PATCH') {
           const id = await conditionalTarget(ctx, req, type, 'Conditional patch');

@@ -7,7 +7,7 @@ import { isResourceType } from '../fhir/definitions.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { runSearch, searchEntry, type SearchInput, type SearchPage } from '../search/execute/search.js';
 import { compileSearch } from '../search/query/index.js';
-import { compartmentTypes } from '../search/execute/filters.js';
+import { compartmentTypes, contextOf } from '../search/execute/filters.js';
 import { withQuery, type FhirRequest, type FhirResponse, type QueryPairs } from './interaction.js';
 
 export interface SearchDeps {
@@ -46,7 +46,7 @@ function bundleOf(deps: SearchDeps, path: string, page: SearchPage): fhir4.Bundl
 
 export async function searchType(deps: SearchDeps, req: FhirRequest, type: string, params: QueryPairs, compartment?: SearchInput['compartment']): Promise<FhirResponse> {
   const input: SearchInput = { type, params, strict: req.handling === 'strict', compartment };
-  const page = await runSearch({ store: deps.store, baseUrl: deps.baseUrl, session: req.session, access: req.access }, input);
+  const page = await runSearch(contextOf(deps.store, deps.baseUrl, req), input);
   const path = compartment ? `${compartment.type}/${compartment.id}/${type}` : type;
   return { status: 200, resource: bundleOf(deps, path, page) };
 }
@@ -75,7 +75,7 @@ export async function searchSystem(deps: SearchDeps, req: FhirRequest, params: Q
     innerCursor = tcursor.slice(sep + 1) || undefined;
     if (startType < 0 || sep < 0) throw badRequest('_tcursor is not a cursor of this search', ['_tcursor']);
   }
-  const ctx = { store: deps.store, baseUrl: deps.baseUrl, session: req.session, access: req.access };
+  const ctx = contextOf(deps.store, deps.baseUrl, req);
   const entry: fhir4.BundleEntry[] = [];
   let next: string | undefined;
   for (let i = startType; i < types.length && entry.length < count; i++) {

@@ -27,6 +27,11 @@ export interface FilterContext {
   access?: AccessContext;
 }
 
+/** The context of the searches and checks one request makes: its transaction and its access. */
+export function contextOf(store: ResourceStore, baseUrl: string, req: { session?: DbSession; access?: AccessContext }): FilterContext {
+  return { store, baseUrl, session: req.session, access: req.access };
+}
+
 export function and(filters: Filter[]): Filter {
   const parts = filters.filter((f) => Object.keys(f).length > 0);
   return parts.length === 0 ? {} : parts.length === 1 ? parts[0] : { $and: parts };
