@@ -165,6 +165,13 @@ describe('/oauth/authorize refusals', () => {
     it('system/ scopes are never granted to a user sign-in', async () => {
       assert.deepEqual(await offered('system/*.cruds patient/Observation.rs'), ['patient/Observation.rs']);
     });
+    it('a wildcard under typed registered scopes is offered as the typed scopes it covers', async () => {
+      const typed = await insertClient(t, { scope: 'openid launch/patient patient/Observation.rs patient/Condition.r' });
+      const first = await get(standardParams(typed, pkce().challenge, { scope: 'openid launch/patient patient/*.read' }));
+      assert.equal(first.status, 200, first.text);
+      const login = await postForm(t.rawApp, { ...inputs(first.text).hidden, username: ana.email, password: ana.password });
+      assert.deepEqual(inputs(login.text).checkboxes.scope, ['openid', 'launch/patient', 'patient/Observation.rs', 'patient/Condition.r']);
+    });
   });
 
   describe('HTML escaping', () => {

@@ -6,7 +6,7 @@
  * the app with `error`, `error_description` and the `state` unchanged).
  */
 import { getClient } from '../oauth/index.js';
-import { isKnownScope, narrowScopes, parseResourceScope, splitScopes } from '../scopes.js';
+import { isKnownScope, narrowScopes, splitScopes } from '../scopes.js';
 import type { AuthDeps, OAuthClient } from '../types.js';
 
 /** A checked authorization request, kept server-side for the rest of the flow. */
@@ -16,7 +16,7 @@ export interface AuthorizeRequest {
   /** whether redirect_uri was sent (RFC 6749 §4.1.3: then the token request must repeat it) */
   redirectUriGiven: boolean;
   state: string;
-  /** the requested scopes, unknown ones dropped, each narrowed to what the client may get */
+  /** the requested scopes, unknown ones dropped, each intersected with what the client may get */
   scopes: string[];
   /** BASE64URL(SHA256(code_verifier)), when the app sent one */
   codeChallenge?: string;
@@ -135,7 +135,7 @@ export async function checkAuthorizeRequest(deps: AuthDeps, params: RawParams): 
   if (scope !== undefined && scope.length > MAX.scope) return fail('invalid_scope', 'The scope parameter is too long');
   const requested = splitScopes(scope).filter(isKnownScope);
   // system/ scopes belong to backend services (client_credentials), never to a user's sign-in.
-  const scopes = narrowScopes(requested, splitScopes(client.scope)).filter((s) => parseResourceScope(s)?.context !== 'system');
+  const scopes = narrowScopes(requested, splitScopes(client.scope), { contexts: ['patient', 'user'] });
   if (scopes.length === 0) return fail('invalid_scope', 'None of the requested scopes can be granted to this app');
   if (launch !== undefined && !scopes.includes('launch')) return fail('invalid_request', 'The launch parameter needs the launch scope');
 

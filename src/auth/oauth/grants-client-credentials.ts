@@ -8,41 +8,17 @@ import type { Request } from 'express';
 import type { AuthDeps } from '../types.js';
 import { OAuthError } from '../oauth-errors.js';
 import { smartEndpoints } from '../endpoints.js';
-import { coversAll, narrowScope, parseResourceScope, splitScopes } from '../scopes.js';
+import { narrowScopes, parseResourceScope, splitScopes } from '../scopes.js';
 import { authenticateClient } from './client-auth.js';
 import { BACKEND_TTL } from './clients.js';
 import { param, type Form } from './params.js';
 import type { GrantResult } from './grants.js';
 
-/**
- * What both `requested` and `allowed` cover: each requested scope narrowed to the allowed ones, and
- * each allowed scope narrowed to a requested one (`system/*.rs` under `system/Patient.cruds` is
- * `system/Patient.rs`), without the scopes another one of the result already covers.
- */
-export function intersectScopes(requested: readonly string[], allowed: readonly string[]): string[] {
-  const found = new Set<string>();
-  for (const r of requested) {
-    const narrowed = narrowScope(r, allowed);
-    if (narrowed) found.add(narrowed);
-    for (const a of allowed) {
-      const part = narrowScope(a, [r]);
-      if (part) found.add(part);
-    }
-  }
-  const result: string[] = [];
-  for (const s of found) {
-    if (coversAll(result, [s])) continue;
-    for (let i = result.length - 1; i >= 0; i--) if (coversAll([s], [result[i]])) result.splice(i, 1);
-    result.push(s);
-  }
-  return result;
-}
-
 export async function clientCredentialsGrant(deps: AuthDeps, req: Request, form: Form): Promise<GrantResult> {
   const { client, method } = (await authenticateClient(deps, req, form, { endpoint: smartEndpoints(deps.config.baseUrl).token, allowPublic: false }))!;
   if (!client.grant_types.includes('client_credentials')) throw new OAuthError(400, 'unauthorized_client', 'This client is not registered for the client_credentials grant');
   const requested = splitScopes(param(form, 'scope') ?? client.scope).filter((s) => parseResourceScope(s)?.context === 'system');
-  const scope = intersectScopes(requested, splitScopes(client.scope));
+  const scope = narrowScopes(requested, splitScopes(client.scope));
   if (scope.length === 0) throw new OAuthError(400, 'invalid_scope', 'None of the requested system/ scopes is allowed to this client');
   let ttl = Math.min(client.maxTokenTtl ?? BACKEND_TTL, 3600);
   if (method === 'private_key_jwt') ttl = Math.min(ttl, BACKEND_TTL);
