@@ -154,6 +154,24 @@ describe('/oauth/token user grants', () => {
       assert.equal(res.status, 200, 'the code was not spent by the failed attempts');
     });
 
+    it('a damaged stored secret hash is 401 invalid_client, never a 500', async () => {
+      const damaged = await register(t, { redirect_uris: [REDIRECT], grant_types: ['authorization_code'], scope: 'patient/*.rs' });
+      const clients = t.auth.deps.db.collection<{ _id: string; secretHash?: string }>('auth_clients');
+      const good = (await clients.findOne({ _id: damaged.client_id }))!.secretHash!;
+      const [, , , , salt, key] = good.split('$');
+      const hashes = [
+        `scrypt$3$8$1$${salt}$${key}`, // N not a power of two
+        `scrypt$1048576$32$16$${salt}$${key}`, // more memory than scrypt is allowed
+        `scrypt$16384$8$1$${salt}$${key.slice(0, 10)}`, // truncated
+        'scrypt$16384$8$1', 'not a hash', '',
+      ];
+      for (const secretHash of hashes) {
+        await clients.updateOne({ _id: damaged.client_id }, { $set: { secretHash } });
+        const res = await exchange(t, code(userGrant(damaged.client_id, 'patient/*.rs')), undefined, basic(damaged.client_id, damaged.client_secret!));
+        assertOAuthError(res, 401, 'invalid_client');
+      }
+    });
+
     it('a client not registered for authorization_code: 400 unauthorized_client', async () => {
       assertOAuthError(await exchange(t, code(userGrant(BOOTSTRAP_ID, 'patient/*.rs')), undefined, basic(BOOTSTRAP_ID, BOOTSTRAP_SECRET)), 400, 'unauthorized_client');
     });

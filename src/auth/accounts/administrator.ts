@@ -5,16 +5,22 @@
  * password reset changes it. Without them, and when no administrator exists at all,
  * admin@localhost is created with a generated password, returned once to be printed.
  */
+import crypto from 'node:crypto';
 import type { Account, AuthDeps } from '../types.js';
 import { FhirError } from '../../fhir/errors.js';
-import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { hash, verify } from '../hashing.js';
 import { findByClaim, newAccountId, registerAccount, users } from './directory.js';
 
 export const GENERATED_ADMIN_EMAIL = 'admin@localhost';
 
+/** A random password for the generated administrator (24 URL-safe characters, 144 bits). */
+function generatePassword(): string {
+  return crypto.randomBytes(18).toString('base64url');
+}
+
 /** Creates an administrator; false when the e-mail is already taken (e.g. another instance did it). */
 async function createAdministrator(deps: AuthDeps, email: string, password: string): Promise<boolean> {
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hash(password);
   const accountId = newAccountId();
   try {
     await registerAccount(deps, accountId, [{ field: 'email', value: email }], async () => {
@@ -40,7 +46,7 @@ export async function ensureAdministrator(deps: AuthDeps): Promise<{ email: stri
       await createAdministrator(deps, email, adminPassword);
     } else if (existing.role !== 'admin') {
       deps.logger.warn({ email }, 'FHIR_ADMIN_EMAIL belongs to an account that is not an administrator: it is left unchanged');
-    } else if (!(await verifyPassword(adminPassword, existing.passwordHash))) {
+    } else if (!(await verify(adminPassword, existing.passwordHash))) {
       deps.logger.warn({ email }, 'FHIR_ADMIN_PASSWORD differs from the stored password of this administrator: the stored password is kept (use the password reset to change it)');
     }
     return undefined;

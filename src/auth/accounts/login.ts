@@ -9,7 +9,7 @@
  */
 import type { Account, AuthDeps } from '../types.js';
 import { ACCOUNT_POLICY, clock, failureDelayMs } from './policy.js';
-import { verifyDummy, verifyPassword } from './passwords.js';
+import { verify, verifyDummy } from '../hashing.js';
 import { claimOfUsername, findByClaim, users, withoutSecrets } from './directory.js';
 
 export type LoginResult =
@@ -63,7 +63,7 @@ export async function logIn(deps: AuthDeps, username: string, password: string, 
   }
 
   const who = account.fhirUser ?? account._id;
-  const matches = await verifyPassword(pw, account.passwordHash);
+  const matches = await verify(pw, account.passwordHash);
   if (account.lockedUntil !== undefined && account.lockedUntil > now) {
     await deps.audit.record({ kind: 'login', success: false, who, ...base, detail: `log-in refused: account locked (after ${account.failedLogins} failed attempts)` });
     return { ok: false, reason: 'locked', message: LOCKED };

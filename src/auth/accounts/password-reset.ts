@@ -14,7 +14,7 @@ import { FhirError } from '../../fhir/errors.js';
 import type { AuthDeps } from '../types.js';
 import { ACCOUNT_POLICY, clock } from './policy.js';
 import { asBody, FieldProblems, readEmail, readPassword } from './fields.js';
-import { hashPassword } from './passwords.js';
+import { hash } from '../hashing.js';
 import { findByClaim, users } from './directory.js';
 import { fromForm } from './http.js';
 import { escapeHtml, paragraph, sendPage } from './pages.js';
@@ -124,7 +124,7 @@ export function confirmReset(deps: AuthDeps) {
       if (form) return sendPage(res, 400, 'Reset your password', paragraph(INVALID_LINK, 'error') + emailForm());
       throw new FhirError(400, 'invalid', INVALID_LINK, { expression: ['token'] });
     }
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hash(password);
     const updated = await users(deps).updateOne({ _id: doc.accountId }, { $set: { passwordHash, failedLogins: 0 }, $unset: { lockedUntil: '' } });
     if (updated.matchedCount !== 1) throw new FhirError(400, 'invalid', INVALID_LINK, { expression: ['token'] });
     await resets(deps).deleteMany({ accountId: doc.accountId });

@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import type { Account, AuthDeps } from '../types.js';
 import { asBody, FieldProblems, readCrm, readEmail, readHumanName, readPassword, readSpecialty } from './fields.js';
-import { hashPassword } from './passwords.js';
+import { hash } from '../hashing.js';
 import { checkAvailable, newAccountId, registerAccount, type LoginClaim } from './directory.js';
 import { sendCreated } from './http.js';
 
@@ -26,7 +26,7 @@ export function createPractitioner(deps: AuthDeps) {
 
     const claims: LoginClaim[] = [{ field: 'email', value: email }, { field: 'crm', value: crm }];
     await checkAvailable(deps, claims);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hash(password);
     const accountId = newAccountId();
     const displayName = name.text ?? [...(name.given ?? []), name.family].join(' ');
     const practitioner: fhir4.Practitioner = {

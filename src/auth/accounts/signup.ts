@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import type { Account, AuthDeps } from '../types.js';
 import { CPF_SYSTEM } from './cpf.js';
 import { asBody, FieldProblems, readBirthDate, readCpf, readEmail, readHumanName, readPassword } from './fields.js';
-import { hashPassword } from './passwords.js';
+import { hash } from '../hashing.js';
 import { checkAvailable, newAccountId, registerAccount, type LoginClaim } from './directory.js';
 import { sendCreated } from './http.js';
 
@@ -26,7 +26,7 @@ export function signup(deps: AuthDeps) {
 
     const claims: LoginClaim[] = [{ field: 'email', value: email }, { field: 'cpf', value: cpf }];
     await checkAvailable(deps, claims);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hash(password);
     const accountId = newAccountId();
     const patient: fhir4.Patient = {
       resourceType: 'Patient',

@@ -9,7 +9,7 @@ import type { AuthDeps, OAuthClient, TokenEndpointAuthMethod } from '../types.js
 import { OAuthError } from '../oauth-errors.js';
 import { smartEndpoints } from '../endpoints.js';
 import { getClient } from './clients.js';
-import { verifySecret } from './secrets.js';
+import { verify, verifyDummy } from '../hashing.js';
 import { assertionClientId, JWT_BEARER, verifyClientAssertion } from './client-assertion.js';
 import { param, type Form } from './params.js';
 
@@ -28,8 +28,6 @@ export interface ClientAuthOptions {
 }
 
 const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"' };
-/** A hash of a random secret: unknown client ids take as long to refuse as wrong secrets. */
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 function basicFailure(description: string): OAuthError {
   return new OAuthError(401, 'invalid_client', description, BASIC_CHALLENGE);
@@ -58,7 +56,8 @@ async function basicClient(deps: AuthDeps, header: string, formClientId: string 
   if (formClientId !== undefined && formClientId !== id) throw basicFailure('client_id does not match the Basic credentials');
   const client = await getClient(deps, id);
   const usable = client?.token_endpoint_auth_method === 'client_secret_basic';
-  const ok = await verifySecret(secret, usable ? client.secretHash : DUMMY_HASH);
+  // Unknown client ids take as long to refuse as wrong secrets.
+  const ok = usable ? await verify(secret, client.secretHash) : (await verifyDummy(secret), false);
   if (!client || !usable || !ok) throw basicFailure('The client id or secret is not valid');
   return client;
 }

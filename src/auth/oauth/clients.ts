@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
 import type { DbCollection } from '../../store/database.js';
 import { isDuplicateKeyError } from '../../store/database.js';
 import type { AuthDeps, OAuthClient } from '../types.js';
-import { hashSecret, randomSecret, verifySecret } from './secrets.js';
+import { hash, verify } from '../hashing.js';
+import { randomSecret } from './secrets.js';
 
 export const CLIENTS = 'auth_clients';
 export const BOOTSTRAP_SCOPE = 'system/*.cruds';
@@ -56,11 +57,11 @@ export async function ensureBootstrapClient(deps: AuthDeps): Promise<{ clientId:
     const replaced = await col.deleteMany({ bootstrap: true, _id: { $ne: id } });
     if (replaced.deletedCount) deps.logger.info({ clientId: id }, 'the generated bootstrap client is replaced by the configured one');
     const existing = await col.findOne({ _id: id });
-    if (existing && (await verifySecret(secret, existing.secretHash))) {
+    if (existing && (await verify(secret, existing.secretHash))) {
       await col.updateOne({ _id: id }, { $set: fields });
       return undefined;
     }
-    const secretHash = await hashSecret(secret);
+    const secretHash = await hash(secret);
     await col.updateOne({ _id: id }, { $set: { ...fields, secretHash }, $setOnInsert: { createdAt: new Date().toISOString() } }, { upsert: true });
     deps.logger.info({ clientId: id }, existing ? 'bootstrap client secret updated' : 'bootstrap client registered');
     return undefined;
@@ -69,7 +70,7 @@ export async function ensureBootstrapClient(deps: AuthDeps): Promise<{ clientId:
   const clientId = `bootstrap-${crypto.randomBytes(8).toString('hex')}`;
   const clientSecret = randomSecret();
   try {
-    await col.insertOne({ _id: clientId, ...fields, secretHash: await hashSecret(clientSecret), createdAt: new Date().toISOString() });
+    await col.insertOne({ _id: clientId, ...fields, secretHash: await hash(clientSecret), createdAt: new Date().toISOString() });
   } catch (err) {
     if (isDuplicateKeyError(err)) return undefined;
     throw err;

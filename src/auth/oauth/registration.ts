@@ -15,7 +15,8 @@ import { NO_STORE, OAuthError } from '../oauth-errors.js';
 import { requireAdmin } from '../bearer.js';
 import { isKnownScope, splitScopes } from '../scopes.js';
 import { insertClient, newClientId } from './clients.js';
-import { hashSecret, randomSecret } from './secrets.js';
+import { hash } from '../hashing.js';
+import { randomSecret } from './secrets.js';
 import { asOAuthError } from './params.js';
 
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
@@ -141,7 +142,7 @@ export async function clientFromMetadata(deps: AuthDeps, metadata: unknown): Pro
   }
   if (method !== 'client_secret_basic') return { client };
   const secret = randomSecret();
-  client.secretHash = await hashSecret(secret);
+  client.secretHash = await hash(secret);
   return { client, secret };
 }
 
