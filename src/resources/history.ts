@@ -4,17 +4,11 @@ import { parseDateRange } from '../fhir/datetime.js';
 import type { HistoryCursor, ResourceStore, StoredVersion } from '../store/resource-store.js';
 import { type FhirRequest, type FhirResponse, queryValue, withQuery } from './interaction.js';
 import { requireId } from './crud.js';
+import { parseCount } from '../search/query/result.js';
 import { requirePermission, visibleVersions } from '../auth/guard.js';
 import { contextOf } from '../search/execute/filters.js';
 
 export const DEFAULT_HISTORY_COUNT = 50;
-export const MAX_HISTORY_COUNT = 1000;
-
-export function parseCount(value: string | undefined, def: number, max: number): number {
-  if (value === undefined) return def;
-  if (!/^\d+$/.test(value)) throw badRequest(`_count must be a non-negative integer, not '${value}'`, ['_count']);
-  return Math.min(Number(value), max);
-}
 
 function encodeCursor(c: HistoryCursor): string {
   return Buffer.from(JSON.stringify([c.ts, c.type, c.key])).toString('base64url');
@@ -34,7 +28,8 @@ export async function history(store: ResourceStore, baseUrl: string, req: FhirRe
   if (id !== undefined && type) requireId(type, id);
   const letter = id !== undefined ? 'r' : 's';
   if (type) requirePermission(req, type, letter);
-  const count = parseCount(queryValue(req.query, '_count'), DEFAULT_HISTORY_COUNT, MAX_HISTORY_COUNT);
+  const countText = queryValue(req.query, '_count');
+  const count = countText === undefined ? DEFAULT_HISTORY_COUNT : parseCount('_count', countText);
   const sinceText = queryValue(req.query, '_since');
   const atText = queryValue(req.query, '_at');
   const since = sinceText === undefined ? undefined : parseDateRange(sinceText)?.start;

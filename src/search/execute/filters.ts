@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { FhirError, badRequest } from '../../fhir/errors.js';
 import type { DbSession, Filter } from '../../store/database.js';
 import type { ResourceStore } from '../../store/resource-store.js';
+import { andFilters } from '../query/combine.js';
 import { NOTHING, compileSearch, idFilter, referenceFilter, type ChainSpec, type CompiledSearch } from '../query/index.js';
 import type { IndexEntry } from '../types.js';
 import type { AccessContext } from '../../auth/access.js';
@@ -32,10 +33,7 @@ export function contextOf(store: ResourceStore, baseUrl: string, req: { session?
   return { store, baseUrl, session: req.session, access: req.access };
 }
 
-export function and(filters: Filter[]): Filter {
-  const parts = filters.filter((f) => Object.keys(f).length > 0);
-  return parts.length === 0 ? {} : parts.length === 1 ? parts[0] : { $and: parts };
-}
+export const and = andFilters;
 
 /**
  * The compiled filter with its chains and _has resolved, ANDed with `scope` (compartment, access

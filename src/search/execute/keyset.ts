@@ -6,6 +6,7 @@
  */
 import { badRequest } from '../../fhir/errors.js';
 import type { Doc, Filter } from '../../store/database.js';
+import { NOTHING } from '../query/combine.js';
 
 export interface SortKey {
   field: string;
@@ -48,7 +49,6 @@ export function cursorOf(doc: Doc, keys: readonly SortKey[], dir: Cursor['dir'])
   return { dir, values: keys.map((k) => valueAt(doc, k.field)) };
 }
 
-const NOTHING: Filter = { _id: { $in: [] } };
 
 /** Documents strictly after `values` in the order of `keys` (each key's own direction). */
 export function afterFilter(keys: readonly SortKey[], values: Cursor['values']): Filter {

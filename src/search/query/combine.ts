@@ -43,10 +43,12 @@ export function orFilters(filters: Filter[]): Filter {
   return { $or: filters };
 }
 
+/** The AND of the filters, empty ones (match everything) left out. */
 export function andFilters(filters: Filter[]): Filter {
-  if (filters.length === 0) return {};
-  if (filters.length === 1) return filters[0];
-  return { $and: filters };
+  const parts = filters.filter((f) => Object.keys(f).length > 0);
+  if (parts.length === 0) return {};
+  if (parts.length === 1) return parts[0];
+  return { $and: parts };
 }
 
 /** The OR of the values of one parameter occurrence (code `p`) as one filter. */
