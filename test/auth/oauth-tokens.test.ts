@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { useTestApp } from '../helpers/app.js';
-import { tokenHash } from '../../src/auth/oauth/secrets.js';
+import { tokenHash } from '../../src/auth/opaque-tokens.js';
 import {
   assertOAuthError, basic, BOOTSTRAP_ENV, BOOTSTRAP_ID, BOOTSTRAP_SECRET, exchange, fakeCodes, postToken, REDIRECT, register, userGrant, VERIFIER,
 } from './oauth-helpers.js';

@@ -7,11 +7,11 @@
  * sets the password, consumes the token and clears the failure count and lock.
  * JSON requests get JSON (errors as OperationOutcome); HTML-form requests get pages.
  */
-import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { DbCollection } from '../../store/database.js';
 import { FhirError } from '../../fhir/errors.js';
 import type { AuthDeps } from '../types.js';
+import { opaqueToken, tokenHash } from '../opaque-tokens.js';
 import { ACCOUNT_POLICY, clock } from './policy.js';
 import { asBody, FieldProblems, readEmail, readPassword } from './fields.js';
 import { hash } from '../hashing.js';
@@ -22,7 +22,7 @@ import { escapeHtml, paragraph, sendPage } from './pages.js';
 export const RESETS = 'auth_password_resets';
 
 interface ResetDoc {
-  /** SHA-256 of the token, base64url */
+  /** tokenHash(token) */
   _id: string;
   accountId: string;
   /** epoch ms */
@@ -32,7 +32,6 @@ interface ResetDoc {
 }
 
 const resets = (deps: AuthDeps): DbCollection<ResetDoc> => deps.db.collection<ResetDoc>(RESETS);
-const digest = (token: string): string => crypto.createHash('sha256').update(token).digest('base64url');
 
 export const RESET_REQUESTED = 'If an account uses this e-mail address, a message with a link to choose a new password is on its way. The link is valid for one hour.';
 const INVALID_LINK = 'This password-reset link is not valid: it is unknown, was already used or has expired. Ask for a new one.';
@@ -54,7 +53,7 @@ function passwordForm(token: string, error?: string): string {
 
 /** The stored link of a token, if it is known and not expired. */
 async function liveReset(deps: AuthDeps, token: string): Promise<ResetDoc | null> {
-  const doc = await resets(deps).findOne({ _id: digest(token) });
+  const doc = await resets(deps).findOne({ _id: tokenHash(token) });
   return doc && doc.expiresAt > clock.now() ? doc : null;
 }
 
@@ -91,9 +90,9 @@ export function requestReset(deps: AuthDeps) {
     const now = clock.now();
     const account = await findByClaim(deps, { field: 'email', value: email });
     if (account) {
-      const token = crypto.randomBytes(32).toString('base64url');
+      const token = opaqueToken();
       await resets(deps).deleteMany({ $or: [{ accountId: account._id }, { expiresAt: { $lt: now } }] });
-      await resets(deps).insertOne({ _id: digest(token), accountId: account._id, expiresAt: now + ACCOUNT_POLICY.resetTokenMs, createdAt: new Date(now).toISOString() });
+      await resets(deps).insertOne({ _id: tokenHash(token), accountId: account._id, expiresAt: now + ACCOUNT_POLICY.resetTokenMs, createdAt: new Date(now).toISOString() });
       // Not awaited: the answer takes as long whether or not an account exists.
       mailLink(deps, account.email, token).catch((err: unknown) => deps.logger.error({ err, account: account._id }, 'could not send the password-reset mail'));
     }
@@ -116,7 +115,7 @@ export function confirmReset(deps: AuthDeps) {
       p.check();
       return;
     }
-    const id = digest(token);
+    const id = tokenHash(token);
     const doc = await resets(deps).findOne({ _id: id });
     // Single use: only the request that deletes the record may go on.
     const consumed = doc ? (await resets(deps).deleteOne({ _id: id })).deletedCount === 1 : false;

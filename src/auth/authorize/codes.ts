@@ -1,16 +1,17 @@
 /**
- * Authorization codes (RFC 6749 §4.1.2, RFC 7636): 32 random bytes, base64url; stored only as
- * their SHA-256 (collection `auth_codes`) with the grant they stand for and the PKCE challenge;
+ * Authorization codes (RFC 6749 §4.1.2, RFC 7636): opaque tokens (32 random bytes, base64url),
+ * stored only as their SHA-256 (collection `auth_codes`) with the grant they stand for and the PKCE challenge;
  * live 60 s; redeemed once, atomically, by the client and redirect_uri they were issued to.
  * A redeemed code is kept a while, marked used, so that its reuse is noticed (audited).
  */
 import crypto from 'node:crypto';
 import type { AuthDeps, AuthorizationGrant } from '../types.js';
 import type { DbCollection } from '../../store/database.js';
+import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
 import { clock, LIFETIME } from './clock.js';
 
 export interface CodeDoc {
-  /** sha256(code), hex */
+  /** tokenHash(code) */
   _id: string;
   grant: AuthorizationGrant;
   /** whether redirect_uri was sent with the authorization request */
@@ -33,12 +34,14 @@ export interface CodeRedemption {
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-export const sha256 = (text: string): Buffer => crypto.createHash('sha256').update(text).digest();
-export const hashSecret = (text: string): string => sha256(text).toString('hex');
+const CODES = 'auth_codes';
 
 export function codes(deps: AuthDeps): DbCollection<CodeDoc> {
-  return deps.db.collection<CodeDoc>('auth_codes');
+  return deps.db.collection<CodeDoc>(CODES);
 }
+
+/** Deletes the codes past keepUntil, at most once a minute. */
+const sweep = sweepExpired(CODES, 'keepUntil', 60_000);
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -48,25 +51,16 @@ function sameText(a: string, b: string): boolean {
 
 /** BASE64URL(SHA256(verifier)) === challenge (RFC 7636 §4.6), in constant time. */
 export function pkceMatches(verifier: string, challenge: string): boolean {
-  return VERIFIER.test(verifier) && sameText(sha256(verifier).toString('base64url'), challenge);
-}
-
-let lastSweep = 0;
-
-/** Deletes the expired codes, at most once a minute. */
-async function sweep(deps: AuthDeps, now: number): Promise<void> {
-  if (now - lastSweep < 60_000) return;
-  lastSweep = now;
-  await codes(deps).deleteMany({ keepUntil: { $lt: now } });
+  return VERIFIER.test(verifier) && sameText(tokenHash(verifier), challenge);
 }
 
 /** Issues a code for `grant`; returns the code (shown once, in the redirect). */
 export async function issueCode(deps: AuthDeps, grant: AuthorizationGrant, binding: { redirectUriGiven: boolean; codeChallenge?: string }): Promise<string> {
   const now = clock.now();
-  await sweep(deps, now);
-  const code = crypto.randomBytes(32).toString('base64url');
+  await sweep(deps.db, now);
+  const code = opaqueToken();
   await codes(deps).insertOne({
-    _id: hashSecret(code),
+    _id: tokenHash(code),
     grant,
     redirectUriGiven: binding.redirectUriGiven,
     ...(binding.codeChallenge ? { codeChallenge: binding.codeChallenge } : {}),
@@ -84,7 +78,7 @@ export async function issueCode(deps: AuthDeps, grant: AuthorizationGrant, bindi
 export async function redeemCode(deps: AuthDeps, r: CodeRedemption): Promise<undefined | AuthorizationGrant> {
   if (typeof r.code !== 'string' || r.code.length === 0 || r.code.length > 256 || typeof r.clientId !== 'string') return undefined;
   const now = clock.now();
-  const id = hashSecret(r.code);
+  const id = tokenHash(r.code);
   const doc = await codes(deps).findOneAndUpdate({ _id: id, used: false }, { $set: { used: true, usedAt: now } }, { returnDocument: 'before' });
   if (!doc) {
     const spent = await codes(deps).findOne({ _id: id }, { projection: { _id: 1, grant: 1 } });

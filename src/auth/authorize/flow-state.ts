@@ -4,12 +4,11 @@
  * input `request_id`, stored hashed); the flow lives 10 minutes, moves forward one step at a time
  * (each step is taken once, atomically) and is deleted when it ends.
  */
-import crypto from 'node:crypto';
 import type { AuthDeps } from '../types.js';
 import type { DbCollection } from '../../store/database.js';
 import type { AuthorizeRequest } from './request.js';
+import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
 import { clock, LIFETIME } from './clock.js';
-import { hashSecret } from './codes.js';
 
 export type FlowStep = 'login' | 'patient' | 'consent';
 
@@ -23,7 +22,7 @@ export interface SignedIn {
 }
 
 export interface FlowDoc {
-  /** sha256(request_id), hex */
+  /** tokenHash(request_id) */
   _id: string;
   request: AuthorizeRequest;
   appName: string;
@@ -41,28 +40,27 @@ export interface FlowDoc {
 
 export type FlowUpdate = Partial<Pick<FlowDoc, 'user' | 'patient' | 'patientName' | 'encounter' | 'fromLaunch'>>;
 
+const FLOWS = 'auth_requests';
+
 function flows(deps: AuthDeps): DbCollection<FlowDoc> {
-  return deps.db.collection<FlowDoc>('auth_requests');
+  return deps.db.collection<FlowDoc>(FLOWS);
 }
 
-let lastSweep = 0;
+const sweep = sweepExpired(FLOWS, 'expiresAt', 60_000);
 
 /** Starts a flow; returns its id (for the hidden input). */
 export async function startFlow(deps: AuthDeps, request: AuthorizeRequest, appName: string): Promise<string> {
   const now = clock.now();
-  if (now - lastSweep >= 60_000) {
-    lastSweep = now;
-    await flows(deps).deleteMany({ expiresAt: { $lt: now } });
-  }
-  const id = crypto.randomBytes(32).toString('base64url');
-  await flows(deps).insertOne({ _id: hashSecret(id), request, appName, step: 'login', expiresAt: now + LIFETIME.request });
+  await sweep(deps.db, now);
+  const id = opaqueToken();
+  await flows(deps).insertOne({ _id: tokenHash(id), request, appName, step: 'login', expiresAt: now + LIFETIME.request });
   return id;
 }
 
 /** The live flow with this id, or null (unknown, finished or expired). */
 export async function loadFlow(deps: AuthDeps, id: string): Promise<FlowDoc | null> {
   if (id.length > 128) return null;
-  const doc = await flows(deps).findOne({ _id: hashSecret(id) });
+  const doc = await flows(deps).findOne({ _id: tokenHash(id) });
   return doc && doc.expiresAt > clock.now() ? doc : null;
 }
 

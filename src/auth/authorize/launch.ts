@@ -4,7 +4,6 @@
  * `launch` value. The app passes it to /oauth/authorize, where it is redeemed once, by the same
  * client and the same user, within 5 minutes (collection `auth_launches`, stored hashed).
  */
-import crypto from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { requireBearer } from '../bearer.js';
 import { FhirError } from '../../fhir/errors.js';
@@ -14,12 +13,12 @@ import { corsForApps } from '../index.js';
 import type { AuthDeps } from '../types.js';
 import type { AccessTokenClaims } from '../access-token.js';
 import type { DbCollection } from '../../store/database.js';
+import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
 import { clock, LIFETIME } from './clock.js';
-import { hashSecret } from './codes.js';
 import { isPatientOf, referencedId } from './patients.js';
 
 export interface LaunchDoc {
-  /** sha256(launch), hex */
+  /** tokenHash(launch) */
   _id: string;
   clientId: string;
   /** the account that created it (the token's sub) */
@@ -39,13 +38,17 @@ export interface LaunchContext {
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
+const LAUNCHES = 'auth_launches';
+
 export function launches(deps: AuthDeps): DbCollection<LaunchDoc> {
-  return deps.db.collection<LaunchDoc>('auth_launches');
+  return deps.db.collection<LaunchDoc>(LAUNCHES);
 }
+
+const sweep = sweepExpired(LAUNCHES, 'expiresAt', 60_000);
 
 /** Is `launch` a live launch of this client (not yet redeemed)? Checked when the request arrives. */
 export async function isLaunchFor(deps: AuthDeps, launch: string, clientId: string): Promise<boolean> {
-  const doc = await launches(deps).findOne({ _id: hashSecret(launch) });
+  const doc = await launches(deps).findOne({ _id: tokenHash(launch) });
   return doc !== null && !doc.used && doc.expiresAt > clock.now() && doc.clientId === clientId;
 }
 
@@ -53,7 +56,7 @@ export async function isLaunchFor(deps: AuthDeps, launch: string, clientId: stri
 export async function redeemLaunch(deps: AuthDeps, launch: string, clientId: string, accountId: string): Promise<LaunchContext | undefined> {
   const now = clock.now();
   const doc = await launches(deps).findOneAndUpdate(
-    { _id: hashSecret(launch), used: false, clientId, accountId, expiresAt: { $gt: now } },
+    { _id: tokenHash(launch), used: false, clientId, accountId, expiresAt: { $gt: now } },
     { $set: { used: true, usedAt: now } },
     { returnDocument: 'before' },
   );
@@ -106,11 +109,11 @@ async function createLaunch(deps: AuthDeps, req: Request, res: Response): Promis
   }
   if (!(await mayLaunchOn(deps, claims, patient))) throw new OAuthError(403, 'access_denied', `You may not open an app on Patient/${patient}`);
 
-  const launch = crypto.randomBytes(32).toString('base64url');
+  const launch = opaqueToken();
   const now = clock.now();
-  await launches(deps).deleteMany({ expiresAt: { $lt: now - LIFETIME.launch } });
+  await sweep(deps.db, now);
   await launches(deps).insertOne({
-    _id: hashSecret(launch),
+    _id: tokenHash(launch),
     clientId: client._id,
     accountId: claims.sub,
     patient,

@@ -9,6 +9,7 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader
 import { isDuplicateKeyError } from '../../store/database.js';
 import type { AuthDeps, OAuthClient } from '../types.js';
 import { OAuthError } from '../oauth-errors.js';
+import { sweepExpired } from '../opaque-tokens.js';
 import { nowSeconds } from './params.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -61,15 +62,13 @@ export function assertionClientId(assertion: string): string {
   return claims.iss;
 }
 
-let lastPurge = 0;
+const USED_ASSERTIONS = 'auth_client_assertions';
+/** A used jti is kept until its assertion could no longer be accepted (exp plus the clock skew). */
+const sweep = sweepExpired(USED_ASSERTIONS, 'exp', 60_000, { unit: 's', graceMs: CLOCK_SKEW * 1000 });
 
 async function useJti(deps: AuthDeps, clientId: string, jti: string, exp: number): Promise<void> {
-  const col = deps.db.collection<UsedAssertion>('auth_client_assertions');
-  const now = nowSeconds();
-  if (now - lastPurge > 60) {
-    lastPurge = now;
-    await col.deleteMany({ exp: { $lt: now - CLOCK_SKEW } });
-  }
+  const col = deps.db.collection<UsedAssertion>(USED_ASSERTIONS);
+  await sweep(deps.db, Date.now());
   try {
     await col.insertOne({ _id: `${clientId} ${jti}`, exp });
   } catch (err) {

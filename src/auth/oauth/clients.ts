@@ -8,7 +8,7 @@ import type { DbCollection } from '../../store/database.js';
 import { isDuplicateKeyError } from '../../store/database.js';
 import type { AuthDeps, OAuthClient } from '../types.js';
 import { hash, verify } from '../hashing.js';
-import { randomSecret } from './secrets.js';
+import { opaqueToken } from '../opaque-tokens.js';
 
 export const CLIENTS = 'auth_clients';
 export const BOOTSTRAP_SCOPE = 'system/*.cruds';
@@ -68,7 +68,7 @@ export async function ensureBootstrapClient(deps: AuthDeps): Promise<{ clientId:
   }
   if (await col.findOne({ bootstrap: true }, { projection: { _id: 1 } })) return undefined;
   const clientId = `bootstrap-${crypto.randomBytes(8).toString('hex')}`;
-  const clientSecret = randomSecret();
+  const clientSecret = opaqueToken();
   try {
     await col.insertOne({ _id: clientId, ...fields, secretHash: await hash(clientSecret), createdAt: new Date().toISOString() });
   } catch (err) {

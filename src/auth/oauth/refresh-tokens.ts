@@ -8,11 +8,10 @@
  * Lifetimes: offline_access 90 days, renewed at each rotation; online_access 12 hours from the
  * user's sign-in, not renewed (the user signs in again to go on).
  */
-import crypto from 'node:crypto';
 import type { DbCollection } from '../../store/database.js';
 import type { Account, AuthDeps } from '../types.js';
 import { OAuthError } from '../oauth-errors.js';
-import { tokenHash } from './secrets.js';
+import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
 import { nowSeconds } from './params.js';
 
 export const OFFLINE_TTL = 90 * 86400;
@@ -47,9 +46,14 @@ export interface RefreshTokenDoc extends RefreshGrant {
   [k: string]: unknown;
 }
 
+const REFRESH_TOKENS = 'auth_refresh_tokens';
+
 function collection(deps: AuthDeps): DbCollection<RefreshTokenDoc> {
-  return deps.db.collection<RefreshTokenDoc>('auth_refresh_tokens');
+  return deps.db.collection<RefreshTokenDoc>(REFRESH_TOKENS);
 }
+
+/** Expired refresh tokens (used or not) are deleted, at most once an hour. */
+const sweep = sweepExpired(REFRESH_TOKENS, 'exp', 3_600_000, { unit: 's' });
 
 export async function prepareRefreshTokens(deps: AuthDeps): Promise<void> {
   await collection(deps).createIndex({ family: 1 }, { name: 'family' });
@@ -67,8 +71,6 @@ function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 }
 
-let lastPurge = 0;
-
 /**
  * Stores and returns a new refresh token. `previous`: the token it replaces (same family; an
  * online token keeps its expiry).
@@ -81,11 +83,8 @@ export async function issueRefreshToken(
   previous?: RefreshTokenDoc,
 ): Promise<string> {
   const now = nowSeconds();
-  if (now - lastPurge > 3600) {
-    lastPurge = now;
-    await collection(deps).deleteMany({ exp: { $lt: now } });
-  }
-  const token = crypto.randomBytes(32).toString('base64url');
+  await sweep(deps.db, now * 1000);
+  const token = opaqueToken();
   const exp = access === 'offline' ? now + OFFLINE_TTL : previous?.exp ?? Math.min(now, grant.authTime) + ONLINE_TTL;
   const doc: RefreshTokenDoc = withoutUndefined({
     client_id: grant.client_id,
@@ -98,7 +97,7 @@ export async function issueRefreshToken(
     needPatientBanner: grant.needPatientBanner,
     authTime: grant.authTime,
     _id: tokenHash(token),
-    family: previous?.family ?? crypto.randomBytes(16).toString('base64url'),
+    family: previous?.family ?? opaqueToken(16),
     access,
     iat: now,
     exp,

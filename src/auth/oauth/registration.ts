@@ -16,7 +16,7 @@ import { requireAdmin } from '../bearer.js';
 import { isKnownScope, splitScopes } from '../scopes.js';
 import { insertClient, newClientId } from './clients.js';
 import { hash } from '../hashing.js';
-import { randomSecret } from './secrets.js';
+import { opaqueToken } from '../opaque-tokens.js';
 import { asOAuthError } from './params.js';
 
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
@@ -141,7 +141,7 @@ export async function clientFromMetadata(deps: AuthDeps, metadata: unknown): Pro
     client.client_name = m.client_name.trim();
   }
   if (method !== 'client_secret_basic') return { client };
-  const secret = randomSecret();
+  const secret = opaqueToken();
   client.secretHash = await hash(secret);
   return { client, secret };
 }
