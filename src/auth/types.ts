@@ -68,19 +68,39 @@ export interface OAuthClient {
   [k: string]: unknown;
 }
 
-/** What an authorization code stands for, handed from /oauth/authorize to /oauth/token. */
-export interface AuthorizationGrant {
+/**
+ * What a user approved for a client: carried by an authorization code, then by the refresh tokens
+ * issued from it, and turned into access tokens. A new field is added here and to USER_GRANT_FIELDS.
+ */
+export interface UserGrant {
   clientId: string;
-  redirectUri: string;
   accountId: string;
   role: Account['role'];
   fhirUser?: string;
   /** the scopes the user approved (space separated) */
   scope: string;
+  /** the launch context: bare ids */
   patient?: string;
   encounter?: string;
-  nonce?: string;
+  needPatientBanner?: boolean;
   /** epoch seconds of the login */
   authTime: number;
-  needPatientBanner?: boolean;
+}
+
+const USER_GRANT_FIELDS = ['clientId', 'accountId', 'role', 'fhirUser', 'scope', 'patient', 'encounter', 'needPatientBanner', 'authTime'] as const;
+// Every field of UserGrant is listed (a field missing from the list does not compile).
+const _everyField: [Exclude<keyof UserGrant, (typeof USER_GRANT_FIELDS)[number]>] extends [never] ? true : never = true;
+void _everyField;
+
+/** The UserGrant fields of `from` (an AuthorizationGrant, a stored refresh token...), without the undefined ones. */
+export function pickUserGrant(from: UserGrant): UserGrant {
+  const out: Partial<Record<keyof UserGrant, unknown>> = {};
+  for (const k of USER_GRANT_FIELDS) if (from[k] !== undefined && from[k] !== null) out[k] = from[k];
+  return out as UserGrant;
+}
+
+/** What an authorization code stands for, handed from /oauth/authorize to /oauth/token. */
+export interface AuthorizationGrant extends UserGrant {
+  redirectUri: string;
+  nonce?: string;
 }

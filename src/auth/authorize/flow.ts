@@ -11,7 +11,7 @@
 import type { Request, Response } from 'express';
 import { logIn } from '../accounts/index.js';
 import { smartEndpoints } from '../endpoints.js';
-import type { AuthDeps, AuthorizationGrant } from '../types.js';
+import { pickUserGrant, type AuthDeps, type AuthorizationGrant } from '../types.js';
 import { clock } from './clock.js';
 import { issueCode } from './codes.js';
 import { advanceFlow, endFlow, loadFlow, startFlow, type FlowDoc, type FlowStep, type FlowUpdate, type SignedIn } from './flow-state.js';
@@ -175,19 +175,15 @@ function grantOf(doc: FlowDoc, user: SignedIn, granted: string[]): Authorization
   const g = new Set(granted);
   const keepPatient = doc.patient !== undefined && (g.has('launch/patient') || (doc.fromLaunch === true && g.has('launch')));
   const keepEncounter = doc.encounter !== undefined && doc.fromLaunch === true && (g.has('launch') || g.has('launch/encounter'));
-  return {
+  const grant = pickUserGrant({
+    ...user,
     clientId: doc.request.clientId,
-    redirectUri: doc.request.redirectUri,
-    accountId: user.accountId,
-    role: user.role,
-    ...(user.fhirUser ? { fhirUser: user.fhirUser } : {}),
     scope: granted.join(' '),
-    ...(keepPatient ? { patient: doc.patient } : {}),
-    ...(keepEncounter ? { encounter: doc.encounter } : {}),
-    ...(doc.request.nonce !== undefined ? { nonce: doc.request.nonce } : {}),
-    authTime: user.authTime,
+    patient: keepPatient ? doc.patient : undefined,
+    encounter: keepEncounter ? doc.encounter : undefined,
     needPatientBanner: keepPatient,
-  };
+  });
+  return { ...grant, redirectUri: doc.request.redirectUri, ...(doc.request.nonce !== undefined ? { nonce: doc.request.nonce } : {}) };
 }
 
 async function consentStep(deps: AuthDeps, res: Response, id: string, doc: FlowDoc, body: RawParams): Promise<void> {

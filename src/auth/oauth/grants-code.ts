@@ -4,7 +4,7 @@
  * part (bound to client, redirect_uri and PKCE code_verifier), and the user's tokens are issued.
  */
 import type { Request } from 'express';
-import type { AuthDeps } from '../types.js';
+import { pickUserGrant, type AuthDeps } from '../types.js';
 import { OAuthError } from '../oauth-errors.js';
 import { smartEndpoints } from '../endpoints.js';
 import { redeemCode } from '../authorize/index.js';
@@ -26,16 +26,6 @@ export async function authorizationCodeGrant(deps: AuthDeps, req: Request, form:
   if (!client.grant_types.includes('authorization_code')) throw new OAuthError(400, 'unauthorized_client', 'This client is not registered for the authorization_code grant');
   const grant = await codeExchange.redeem(deps, { code, clientId: client._id, redirectUri, codeVerifier });
   if (!grant || grant.clientId !== client._id) throw new OAuthError(400, 'invalid_grant', 'The authorization code is not valid (unknown, used, expired, or bound to another client, redirect_uri or code_verifier)');
-  const body = await userTokens(deps, client, {
-    client_id: client._id,
-    sub: grant.accountId,
-    role: grant.role,
-    fhirUser: grant.fhirUser,
-    scope: grant.scope,
-    patient: grant.patient,
-    encounter: grant.encounter,
-    needPatientBanner: grant.needPatientBanner,
-    authTime: grant.authTime,
-  }, grant.scope, { nonce: grant.nonce });
+  const body = await userTokens(deps, client, pickUserGrant(grant), grant.scope, { nonce: grant.nonce });
   return { body, who: grant.fhirUser ?? grant.accountId, clientId: client._id };
 }

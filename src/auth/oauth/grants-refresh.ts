@@ -28,7 +28,7 @@ export async function refreshTokenGrant(deps: AuthDeps, req: Request, form: Form
   if (!doc) throw new OAuthError(400, 'invalid_grant', 'The refresh token is not valid');
   let client = authenticated?.client;
   if (!client) {
-    client = (await getClient(deps, doc.client_id)) ?? undefined;
+    client = (await getClient(deps, doc.clientId)) ?? undefined;
     if (!client) throw new OAuthError(400, 'invalid_grant', 'The refresh token is not valid');
     if (client.token_endpoint_auth_method !== 'none') throw new OAuthError(401, 'invalid_client', 'This client must authenticate to refresh');
   }
@@ -40,5 +40,5 @@ export async function refreshTokenGrant(deps: AuthDeps, req: Request, form: Form
   }
   const previous = await useRefreshToken(deps, doc, client._id);
   const body = await userTokens(deps, client, previous, accessScope, { previous });
-  return { body, who: doc.fhirUser ?? doc.sub, clientId: client._id };
+  return { body, who: doc.fhirUser ?? doc.accountId, clientId: client._id };
 }

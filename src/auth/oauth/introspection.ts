@@ -59,15 +59,15 @@ async function accessTokenInfo(deps: AuthDeps, token: string, caller: Caller): P
 async function refreshTokenInfo(deps: AuthDeps, token: string, caller: Caller): Promise<Introspection | undefined> {
   const doc = await findRefreshToken(deps, token);
   if (!doc) return undefined;
-  if ((!caller.admin && doc.client_id !== caller.clientId) || !isActive(doc)) return { active: false };
+  if ((!caller.admin && doc.clientId !== caller.clientId) || !isActive(doc)) return { active: false };
   return {
     active: true,
     scope: doc.scope,
-    client_id: doc.client_id,
+    client_id: doc.clientId,
     token_type: 'refresh_token',
     exp: doc.exp,
     iat: doc.iat,
-    sub: doc.sub,
+    sub: doc.accountId,
     iss: deps.issuer,
     ...(doc.patient ? { patient: doc.patient } : {}),
     ...(doc.encounter ? { encounter: doc.encounter } : {}),

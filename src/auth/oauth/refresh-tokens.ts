@@ -1,6 +1,6 @@
 /**
  * Refresh tokens (collection `auth_refresh_tokens`): opaque random strings, stored only as their
- * SHA-256, bound to one client and carrying the grant they came from (account, role, fhirUser,
+ * SHA-256, bound to one client and carrying the UserGrant they came from (account, role, fhirUser,
  * scope, launch context). Rotated on every use: the used one is kept, marked used, until it
  * expires, so that presenting it again is recognised as a replay, which revokes the whole family
  * (every refresh token descended from the same authorization, and their access tokens).
@@ -9,7 +9,7 @@
  * user's sign-in, not renewed (the user signs in again to go on).
  */
 import type { DbCollection } from '../../store/database.js';
-import type { Account, AuthDeps } from '../types.js';
+import { pickUserGrant, type AuthDeps, type UserGrant } from '../types.js';
 import { OAuthError } from '../oauth-errors.js';
 import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
 import { nowSeconds } from './params.js';
@@ -17,23 +17,8 @@ import { nowSeconds } from './params.js';
 export const OFFLINE_TTL = 90 * 86400;
 export const ONLINE_TTL = 12 * 3600;
 
-/** What a refresh token stands for. */
-export interface RefreshGrant {
-  client_id: string;
-  /** the account id */
-  sub: string;
-  role: Account['role'];
-  fhirUser?: string;
-  /** every scope of the original grant (space separated) */
-  scope: string;
-  patient?: string;
-  encounter?: string;
-  needPatientBanner?: boolean;
-  /** epoch seconds of the user's sign-in */
-  authTime: number;
-}
-
-export interface RefreshTokenDoc extends RefreshGrant {
+/** A stored refresh token: the grant (`scope`: every scope of the original grant) and its state. */
+export interface RefreshTokenDoc extends UserGrant {
   _id: string;
   family: string;
   access: 'offline' | 'online';
@@ -67,17 +52,13 @@ export function refreshAccess(scopes: readonly string[]): RefreshTokenDoc['acces
   return undefined;
 }
 
-function withoutUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
-}
-
 /**
  * Stores and returns a new refresh token. `previous`: the token it replaces (same family; an
  * online token keeps its expiry).
  */
 export async function issueRefreshToken(
   deps: AuthDeps,
-  grant: RefreshGrant,
+  grant: UserGrant,
   access: RefreshTokenDoc['access'],
   accessToken: { jti: string; exp: number },
   previous?: RefreshTokenDoc,
@@ -86,16 +67,8 @@ export async function issueRefreshToken(
   await sweep(deps.db, now * 1000);
   const token = opaqueToken();
   const exp = access === 'offline' ? now + OFFLINE_TTL : previous?.exp ?? Math.min(now, grant.authTime) + ONLINE_TTL;
-  const doc: RefreshTokenDoc = withoutUndefined({
-    client_id: grant.client_id,
-    sub: grant.sub,
-    role: grant.role,
-    fhirUser: grant.fhirUser,
-    scope: grant.scope,
-    patient: grant.patient,
-    encounter: grant.encounter,
-    needPatientBanner: grant.needPatientBanner,
-    authTime: grant.authTime,
+  const doc: RefreshTokenDoc = {
+    ...pickUserGrant(grant),
     _id: tokenHash(token),
     family: previous?.family ?? opaqueToken(16),
     access,
@@ -104,7 +77,7 @@ export async function issueRefreshToken(
     used: false,
     accessJti: accessToken.jti,
     accessExp: accessToken.exp,
-  });
+  };
   await collection(deps).insertOne(doc);
   return token;
 }
@@ -135,7 +108,7 @@ export async function revokeFamily(deps: AuthDeps, family: string): Promise<void
  * used atomically, so of two concurrent uses one wins and the other counts as a replay.
  */
 export async function useRefreshToken(deps: AuthDeps, doc: RefreshTokenDoc, clientId: string): Promise<RefreshTokenDoc> {
-  if (doc.client_id !== clientId) throw new OAuthError(400, 'invalid_grant', 'The refresh token was issued to another client');
+  if (doc.clientId !== clientId) throw new OAuthError(400, 'invalid_grant', 'The refresh token was issued to another client');
   if (doc.exp <= nowSeconds()) {
     await collection(deps).deleteOne({ _id: doc._id });
     throw new OAuthError(400, 'invalid_grant', 'The refresh token has expired');

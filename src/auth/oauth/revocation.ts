@@ -26,7 +26,7 @@ const revokeAccessToken: Revoker = async (deps, token, client) => {
 const revokeRefreshToken: Revoker = async (deps, token, client) => {
   const doc = await findRefreshToken(deps, token);
   if (!doc) return false;
-  if (doc.client_id === client._id) await revokeFamily(deps, doc.family);
+  if (doc.clientId === client._id) await revokeFamily(deps, doc.family);
   else deps.logger.warn({ clientId: client._id }, 'a client tried to revoke a refresh token of another client');
   return true;
 };

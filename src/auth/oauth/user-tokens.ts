@@ -4,11 +4,11 @@
  * need_patient_banner, smart_style_url), an id_token when `openid` was granted and a (rotated)
  * refresh token when `offline_access` or `online_access` was.
  */
-import type { AuthDeps, OAuthClient } from '../types.js';
+import type { AuthDeps, OAuthClient, UserGrant } from '../types.js';
 import { splitScopes } from '../scopes.js';
 import { smartEndpoints } from '../endpoints.js';
 import { signIdToken } from './id-token.js';
-import { issueRefreshToken, refreshAccess, type RefreshGrant, type RefreshTokenDoc } from './refresh-tokens.js';
+import { issueRefreshToken, refreshAccess, type RefreshTokenDoc } from './refresh-tokens.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -41,14 +41,14 @@ export function userTokenTtl(deps: AuthDeps, client: OAuthClient): number {
 export async function userTokens(
   deps: AuthDeps,
   client: OAuthClient,
-  grant: RefreshGrant,
+  grant: UserGrant,
   accessScope: string,
   extra: { nonce?: string; previous?: RefreshTokenDoc } = {},
 ): Promise<TokenResponse> {
   const patient = bareId(grant.patient, 'Patient');
   const encounter = bareId(grant.encounter, 'Encounter');
   const issued = await deps.tokens.issue({
-    sub: grant.sub,
+    sub: grant.accountId,
     client_id: client._id,
     scope: accessScope,
     role: grant.role,
@@ -73,7 +73,7 @@ export async function userTokens(
   body.smart_style_url = smartEndpoints(deps.config.baseUrl).smartStyle;
   if (scopes.includes('openid')) {
     body.id_token = await signIdToken(deps, {
-      sub: grant.sub, clientId: client._id, scopes, authTime: grant.authTime, nonce: extra.nonce, fhirUser: grant.fhirUser,
+      sub: grant.accountId, clientId: client._id, scopes, authTime: grant.authTime, nonce: extra.nonce, fhirUser: grant.fhirUser,
     });
   }
   const access = extra.previous?.access ?? refreshAccess(splitScopes(grant.scope));
