@@ -15,6 +15,7 @@ import type { Filter } from '../store/database.js';
 import { compileSearch, NOTHING } from '../search/query/index.js';
 import { compartmentFilter, resolveFilter, type FilterContext } from '../search/execute/filters.js';
 import { extractSearchIndex } from '../search/index.js';
+import { localReference } from '../fhir/references.js';
 import type { AccessContext } from './access.js';
 import type { Permission, ResourceScope } from './scopes.js';
 import type { QueryPairs } from '../resources/interaction.js';
@@ -30,11 +31,6 @@ export interface LimitBranch {
 /** 'all': no limit; 'none': nothing; else any of the branches. */
 export type TypeLimit = 'all' | 'none' | LimitBranch[];
 
-function splitReference(ref: string | undefined): { type: string; id: string } | undefined {
-  const m = ref ? /^([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(ref) : null;
-  return m ? { type: m[1], id: m[2] } : undefined;
-}
-
 function branchOf(ctx: AccessContext, scope: ResourceScope, type: string): LimitBranch | undefined {
   const claims = ctx.claims!;
   const restriction = scope.restriction;
@@ -45,7 +41,7 @@ function branchOf(ctx: AccessContext, scope: ResourceScope, type: string): Limit
       return claims.patient ? { compartment: { type: 'Patient', id: claims.patient }, restriction } : undefined;
     case 'user': {
       if (claims.role === 'admin') return { restriction };
-      const me = splitReference(claims.fhirUser);
+      const me = localReference(claims.fhirUser);
       if (!me) return undefined;
       if (claims.role === 'patient' && me.type === 'Patient') return { compartment: me, restriction };
       if (claims.role === 'practitioner' && me.type === 'Practitioner') return DIRECTORY_TYPES.has(type) ? { restriction } : { compartment: me, restriction };
@@ -166,7 +162,7 @@ export async function currentWithinLimit(fctx: FilterContext, type: string, id: 
  * names a resource that is (read with the same letter), as FHIR's Binary security rules suggest.
  */
 async function binaryWithinLimit(fctx: FilterContext, binary: fhir4.Binary, letter: Permission): Promise<boolean> {
-  const target = splitReference(binary.securityContext?.reference);
+  const target = localReference(binary.securityContext?.reference, fctx.baseUrl);
   if (!target) return false;
   return (await currentWithinLimit(fctx, target.type, target.id, letter === 's' ? 'r' : letter)) === true;
 }

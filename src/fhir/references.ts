@@ -67,3 +67,17 @@ export function rewriteReferences(resource: fhir4.Resource, map: ReadonlyMap<str
   if (map.size === 0) return;
   rewriteIn(resource, resource.resourceType, map);
 }
+
+const LOCAL_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+/**
+ * Type and id of a literal reference to this server: relative (`Patient/1`, `Patient/1/_history/2`)
+ * or absolute on `baseUrl`; undefined for anything else (other servers, URNs, contained `#id`).
+ */
+export function localReference(reference: string | undefined, baseUrl?: string): { type: string; id: string } | undefined {
+  if (!reference) return undefined;
+  const base = baseUrl?.replace(/\/+$/, '');
+  const ref = base && reference.startsWith(`${base}/`) ? reference.slice(base.length + 1) : reference;
+  const m = LOCAL_REFERENCE.exec(ref);
+  return m ? { type: m[1], id: m[2] } : undefined;
+}

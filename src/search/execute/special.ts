@@ -28,6 +28,7 @@ import { NOTHING, idFilter, type NearPoint, type SpecialSpec } from '../query/in
 import { orMatches } from '../query/combine.js';
 import type { Match } from '../query/types.js';
 import { MAX_SUB_MATCHES, and, matchingDocs, type FilterContext, type IndexDoc } from './filters.js';
+import { localReference } from '../../fhir/references.js';
 
 /** Mean Earth radius (IUGG), km. */
 export const EARTH_RADIUS_KM = 6371.0088;
@@ -57,26 +58,14 @@ function tooCostly(what: string): FhirError {
 // ---------------------------------------------------------------------------------------------
 // _list
 
-const LOCAL_REF = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
-
-/** `Type/id` of a literal reference that is relative or on this server's base, else undefined. */
-function localReference(baseUrl: string, reference: string | undefined): { type: string; id: string } | undefined {
-  if (!reference) return undefined;
-  const base = baseUrl.replace(/\/+$/, '');
-  const ref = reference.startsWith(`${base}/`) ? reference.slice(base.length + 1) : reference;
-  const m = LOCAL_REF.exec(ref);
-  return m ? { type: m[1], id: m[2] } : undefined;
-}
-
 async function listFilter(ctx: FilterContext, type: string, spec: Extract<SpecialSpec, { kind: 'list' }>): Promise<Filter> {
   const ids = new Set<string>();
-  for (const listId of spec.ids) {
-    const found = await matchingDocs(ctx, 'List', [['_id', listId]], 1, { _id: 1 });
-    if (found.length === 0) continue;
-    const [list] = await ctx.store.readMany('List', [listId], ctx.session);
-    for (const entry of (list?.resource as fhir4.List | undefined)?.entry ?? []) {
+  // the Lists the requester may search, in one query and one read
+  const found = await matchingDocs(ctx, 'List', [['_id', spec.ids.join(',')]], spec.ids.length, { _id: 1 });
+  for (const list of await ctx.store.readMany('List', found.map((d) => String(d._id)), ctx.session)) {
+    for (const entry of (list.resource as fhir4.List | undefined)?.entry ?? []) {
       if (entry.deleted) continue;
-      const ref = localReference(ctx.baseUrl, entry.item?.reference);
+      const ref = localReference(entry.item?.reference, ctx.baseUrl);
       if (ref?.type === type) ids.add(ref.id);
     }
     if (ids.size > MAX_SUB_MATCHES) throw tooCostly(`'${spec.name}': the lists refer to`);
