@@ -193,6 +193,14 @@ describe('client_credentials and clients', () => {
     assert.ok(forClient.some((e) => e.outcome === '0' && e.outcomeDesc === 'system/*.rs'), 'success recorded');
     assert.ok(forClient.some((e) => e.outcome !== '0' && /invalid_client/.test(e.outcomeDesc ?? '')), 'refusal recorded');
   });
+
+  it('a refusal names the client as client authentication reads it (Basic credentials form-decoded)', async () => {
+    const claimed = `odd id+${crypto.randomUUID()}`;
+    assertOAuthError(await postToken(t, { grant_type: 'client_credentials', scope: 'system/*.rs' }, basic(claimed, 'wrong secret')), 401, 'invalid_client');
+    const res = await request(t.app).get('/fhir/AuditEvent?_count=200').expect(200);
+    const events = (res.body.entry ?? []).map((e: { resource: fhir4.AuditEvent }) => e.resource) as fhir4.AuditEvent[];
+    assert.ok(events.some((e) => e.outcome !== '0' && e.agent.some((a) => a.who?.identifier?.value === claimed)), 'refusal recorded for the decoded id');
+  });
 });
 
 describe('the token endpoint itself', () => {

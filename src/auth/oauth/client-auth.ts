@@ -76,6 +76,31 @@ async function assertedClient(deps: AuthDeps, form: Form, formClientId: string |
   return client;
 }
 
+/**
+ * The client a request says it comes from (form client_id, the client assertion's iss, or the Basic
+ * id), read with the same parsers as authenticateClient but unverified and never throwing: for
+ * the AuditEvent of a refused request.
+ */
+export function claimedClientId(req: Request, form: Form | undefined): string | undefined {
+  const attempts: Array<() => string | undefined> = [
+    () => (form ? param(form, 'client_id') : undefined),
+    () => (form && typeof form.client_assertion === 'string' ? assertionClientId(form.client_assertion) : undefined),
+    () => {
+      const authorization = req.get('authorization');
+      return authorization !== undefined ? basicCredentials(authorization).id : undefined;
+    },
+  ];
+  for (const attempt of attempts) {
+    try {
+      const id = attempt();
+      if (id) return id.slice(0, 256);
+    } catch {
+      // not readable: try the next place
+    }
+  }
+  return undefined;
+}
+
 /** The authenticated client of the request (see ClientAuthOptions). */
 export async function authenticateClient(deps: AuthDeps, req: Request, form: Form, options: ClientAuthOptions): Promise<AuthenticatedClient | undefined> {
   const authorization = req.get('authorization');

@@ -3,10 +3,10 @@
  * and records an AuditEvent for every token issued and every refusal.
  */
 import type { Request, Response } from 'express';
-import { decodeJwt } from 'jose';
 import type { AuthDeps } from '../types.js';
 import { NO_STORE, OAuthError } from '../oauth-errors.js';
 import { formOf, param, type Form } from './params.js';
+import { claimedClientId } from './client-auth.js';
 import type { TokenResponse } from './user-tokens.js';
 import { authorizationCodeGrant } from './grants-code.js';
 import { refreshTokenGrant } from './grants-refresh.js';
@@ -29,26 +29,6 @@ const GRANTS: Record<string, Grant> = {
 
 export const GRANT_TYPES = Object.keys(GRANTS);
 
-function claimedClient(req: Request, form: Form | undefined): string | undefined {
-  const id = form?.client_id;
-  if (typeof id === 'string' && id !== '') return id.slice(0, 256);
-  const assertion = form?.client_assertion;
-  if (typeof assertion === 'string') {
-    try {
-      const iss = decodeJwt(assertion).iss;
-      if (typeof iss === 'string') return iss.slice(0, 256);
-    } catch {
-      // not a JWT: no client to name
-    }
-  }
-  const basic = /^Basic[ ]+([A-Za-z0-9+/]+=*)$/i.exec(req.get('authorization') ?? '');
-  if (basic) {
-    const text = Buffer.from(basic[1], 'base64').toString('utf8');
-    if (text.includes(':')) return text.slice(0, text.indexOf(':')).slice(0, 256);
-  }
-  return undefined;
-}
-
 export function tokenEndpoint(deps: AuthDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     let form: Form | undefined;
@@ -64,7 +44,7 @@ export function tokenEndpoint(deps: AuthDeps) {
       res.status(200).set(NO_STORE).json(result.body);
     } catch (err) {
       const why = err instanceof OAuthError ? `${err.error}: ${err.message}` : 'server_error';
-      const clientId = claimedClient(req, form);
+      const clientId = claimedClientId(req, form);
       await deps.audit.record({ kind: 'token', success: false, who: clientId, clientId, detail: `${grantType ?? 'token request'} refused: ${why}`, address: req.ip });
       throw err;
     }
