@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import request from 'supertest';
 import type { TestApp } from '../helpers/app.js';
-import { clock } from '../../src/auth/accounts/policy.js';
+import { clock } from '../../src/auth/clock.js';
 
 /** A random CPF with correct check digits. */
 export function newCpf(): string {

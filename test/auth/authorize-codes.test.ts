@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { useTestApp } from '../helpers/app.js';
 import { redeemCode } from '../../src/auth/authorize/index.js';
 import { issueCode } from '../../src/auth/authorize/codes.js';
-import { clock } from '../../src/auth/authorize/clock.js';
+import { clock } from '../../src/auth/clock.js';
 import { insertClient, pkce, runFlow, signupPatient, standardParams, REDIRECT, type User } from './authorize-helpers.js';
 import type { AuthorizationGrant, OAuthClient } from '../../src/auth/types.js';
 

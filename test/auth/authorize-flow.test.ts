@@ -159,7 +159,7 @@ describe('/oauth/authorize', () => {
     });
 
     it('a locked account gets the login form with the lock message, even with the right password', async () => {
-      const { clock: accountsClock } = await import('../../src/auth/accounts/policy.js');
+      const { clock: accountsClock } = await import('../../src/auth/clock.js');
       const sleep = accountsClock.sleep;
       accountsClock.sleep = async () => {};
       try {

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { useTestApp } from '../helpers/app.js';
 import { accountOf } from '../../src/auth/accounts/index.js';
 import { redeemCode } from '../../src/auth/authorize/index.js';
-import { clock } from '../../src/auth/authorize/clock.js';
+import { clock } from '../../src/auth/clock.js';
 import {
   REDIRECT, authorizeQuery, createPractitioner, createResource, inputs, insertClient, pkce, postForm, runFlow, signupPatient, standardParams, type User,
 } from './authorize-helpers.js';

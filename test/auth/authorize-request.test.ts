@@ -215,7 +215,7 @@ describe('/oauth/authorize refusals', () => {
       assertErrorPage(res);
     });
     it('a flow expires after 10 minutes', async () => {
-      const { clock } = await import('../../src/auth/authorize/clock.js');
+      const { clock } = await import('../../src/auth/clock.js');
       const first = await get(standardParams(client, pkce().challenge));
       const now = clock.now;
       clock.now = () => now() + 10 * 60_000 + 1000;

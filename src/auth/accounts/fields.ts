@@ -3,7 +3,8 @@
  * problem under the field's name (OperationOutcome issue.expression) and returns the clean value.
  */
 import { FhirError } from '../../fhir/errors.js';
-import { ACCOUNT_POLICY, clock } from './policy.js';
+import { clock } from '../clock.js';
+import { ACCOUNT_POLICY } from './policy.js';
 import { cpfDigits, isValidCpf } from './cpf.js';
 
 export type Body = Record<string, unknown>;

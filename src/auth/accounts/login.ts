@@ -8,7 +8,8 @@
  * attempt writes a login AuditEvent. The password is never stored, logged or audited.
  */
 import type { Account, AuthDeps } from '../types.js';
-import { ACCOUNT_POLICY, clock, failureDelayMs } from './policy.js';
+import { clock } from '../clock.js';
+import { ACCOUNT_POLICY, failureDelayMs } from './policy.js';
 import { verify, verifyDummy } from '../hashing.js';
 import { claimOfUsername, findByClaim, users, withoutSecrets } from './directory.js';
 

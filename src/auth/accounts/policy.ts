@@ -1,6 +1,6 @@
 /**
  * The accounts' security policy in one place: password length, log-in slow-down and lock-out,
- * password-reset lifetime; and the clock they run on (replaceable, so tests need not wait).
+ * password-reset lifetime. (Their clock is src/auth/clock.ts.)
  */
 
 export const ACCOUNT_POLICY = {
@@ -21,15 +21,6 @@ export const ACCOUNT_POLICY = {
   /** lifetime of a password-reset link */
   resetTokenMs: 60 * 60 * 1000,
 } as const;
-
-/**
- * Time as the accounts see it. Tests replace `now` (to move past a lock or a link's expiry) and
- * `sleep` (to record the slow-down instead of waiting), and put the originals back afterwards.
- */
-export const clock = {
-  now: (): number => Date.now(),
-  sleep: (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()),
-};
 
 /** The delay added to a failed log-in that is the `failures`-th in a row. */
 export function failureDelayMs(failures: number): number {

@@ -8,7 +8,8 @@ import crypto from 'node:crypto';
 import type { AuthDeps, AuthorizationGrant } from '../types.js';
 import type { DbCollection } from '../../store/database.js';
 import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
-import { clock, LIFETIME } from './clock.js';
+import { clock } from '../clock.js';
+import { LIFETIME } from './lifetimes.js';
 
 export interface CodeDoc {
   /** tokenHash(code) */

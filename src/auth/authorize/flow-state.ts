@@ -8,7 +8,8 @@ import type { AuthDeps } from '../types.js';
 import type { DbCollection } from '../../store/database.js';
 import type { AuthorizeRequest } from './request.js';
 import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
-import { clock, LIFETIME } from './clock.js';
+import { clock } from '../clock.js';
+import { LIFETIME } from './lifetimes.js';
 
 export type FlowStep = 'login' | 'patient' | 'consent';
 

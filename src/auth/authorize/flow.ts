@@ -12,7 +12,7 @@ import type { Request, Response } from 'express';
 import { logIn } from '../accounts/index.js';
 import { smartEndpoints } from '../endpoints.js';
 import { pickUserGrant, type AuthDeps, type AuthorizationGrant } from '../types.js';
-import { clock } from './clock.js';
+import { clock } from '../clock.js';
 import { issueCode } from './codes.js';
 import { advanceFlow, endFlow, loadFlow, startFlow, type FlowDoc, type FlowStep, type FlowUpdate, type SignedIn } from './flow-state.js';
 import { isLaunchFor, redeemLaunch } from './launch.js';
@@ -106,7 +106,7 @@ async function loginStep(deps: AuthDeps, req: Request, res: Response, id: string
     role: account.role,
     ...(account.fhirUser ? { fhirUser: account.fhirUser } : {}),
     userName: account.name || account.email,
-    authTime: Math.floor(clock.now() / 1000),
+    authTime: clock.seconds(),
   };
   const update: FlowUpdate = { user };
   let next: FlowStep = 'consent';

@@ -14,7 +14,8 @@ import type { AuthDeps } from '../types.js';
 import type { AccessTokenClaims } from '../access-token.js';
 import type { DbCollection } from '../../store/database.js';
 import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
-import { clock, LIFETIME } from './clock.js';
+import { clock } from '../clock.js';
+import { LIFETIME } from './lifetimes.js';
 import { isPatientOf, referencedId } from './patients.js';
 
 export interface LaunchDoc {

@@ -10,7 +10,7 @@ import { isDuplicateKeyError } from '../../store/database.js';
 import type { AuthDeps, OAuthClient } from '../types.js';
 import { OAuthError } from '../oauth-errors.js';
 import { sweepExpired } from '../opaque-tokens.js';
-import { nowSeconds } from './params.js';
+import { clock } from '../clock.js';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const ASSERTION_ALGS = ['RS384', 'ES384'];
@@ -68,7 +68,7 @@ const sweep = sweepExpired(USED_ASSERTIONS, 'exp', 60_000, { unit: 's', graceMs:
 
 async function useJti(deps: AuthDeps, clientId: string, jti: string, exp: number): Promise<void> {
   const col = deps.db.collection<UsedAssertion>(USED_ASSERTIONS);
-  await sweep(deps.db, Date.now());
+  await sweep(deps.db, clock.now());
   try {
     await col.insertOne({ _id: `${clientId} ${jti}`, exp });
   } catch (err) {
@@ -95,12 +95,13 @@ export async function verifyClientAssertion(deps: AuthDeps, client: OAuthClient,
       audience: audiences,
       requiredClaims: ['exp', 'jti'],
       clockTolerance: CLOCK_SKEW,
+      currentDate: new Date(clock.now()),
     }));
   } catch (err) {
     if (err instanceof OAuthError) throw err;
     throw bad(assertionFailure(err));
   }
-  const now = nowSeconds();
+  const now = clock.seconds();
   if ((payload.exp as number) > now + MAX_ASSERTION_AHEAD + CLOCK_SKEW) throw bad(`The client_assertion must expire within ${MAX_ASSERTION_AHEAD} seconds`);
   if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) throw bad('The client_assertion needs a jti');
   await useJti(deps, client._id, payload.jti, payload.exp as number);

@@ -7,7 +7,7 @@
 import { SignJWT } from 'jose';
 import type { AuthDeps } from '../types.js';
 import { getAccount } from '../accounts/index.js';
-import { nowSeconds } from './params.js';
+import { clock } from '../clock.js';
 
 export interface IdTokenInput {
   sub: string;
@@ -21,7 +21,7 @@ export interface IdTokenInput {
 }
 
 export async function signIdToken(deps: AuthDeps, input: IdTokenInput): Promise<string> {
-  const iat = nowSeconds();
+  const iat = clock.seconds();
   const claims: Record<string, unknown> = { auth_time: input.authTime };
   if (input.nonce !== undefined) claims.nonce = input.nonce;
   if (input.fhirUser && input.scopes.includes('fhirUser')) claims.fhirUser = `${deps.config.baseUrl}/${input.fhirUser}`;

@@ -10,7 +10,8 @@ import { NO_STORE } from '../oauth-errors.js';
 import { requireAdmin } from '../bearer.js';
 import { smartEndpoints } from '../endpoints.js';
 import { authenticateClient } from './client-auth.js';
-import { asOAuthError, formOf, nowSeconds, param, requiredParam } from './params.js';
+import { clock } from '../clock.js';
+import { asOAuthError, formOf, param, requiredParam } from './params.js';
 import { findRefreshToken, isActive } from './refresh-tokens.js';
 
 interface Caller {
@@ -38,7 +39,7 @@ async function accessTokenInfo(deps: AuthDeps, token: string, caller: Caller): P
   const claims = await deps.tokens.decode(token);
   if (!claims) return undefined;
   if (!caller.admin && claims.client_id !== caller.clientId) return { active: false };
-  if (claims.exp <= nowSeconds() || (await deps.tokens.isRevoked(claims.jti))) return { active: false };
+  if (claims.exp <= clock.seconds() || (await deps.tokens.isRevoked(claims.jti))) return { active: false };
   return {
     active: true,
     scope: claims.scope,

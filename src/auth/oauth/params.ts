@@ -41,7 +41,3 @@ export function asOAuthError(err: unknown): unknown {
   if (err.status === 403) return new OAuthError(403, 'insufficient_scope', err.message, err.headers);
   return new OAuthError(err.status, 'invalid_request', err.message, err.headers);
 }
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}

@@ -12,7 +12,7 @@ import type { DbCollection } from '../../store/database.js';
 import { pickUserGrant, type AuthDeps, type UserGrant } from '../types.js';
 import { OAuthError } from '../oauth-errors.js';
 import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
-import { nowSeconds } from './params.js';
+import { clock } from '../clock.js';
 
 export const OFFLINE_TTL = 90 * 86400;
 export const ONLINE_TTL = 12 * 3600;
@@ -63,8 +63,8 @@ export async function issueRefreshToken(
   accessToken: { jti: string; exp: number },
   previous?: RefreshTokenDoc,
 ): Promise<string> {
-  const now = nowSeconds();
-  await sweep(deps.db, now * 1000);
+  const now = clock.seconds();
+  await sweep(deps.db, clock.now());
   const token = opaqueToken();
   const exp = access === 'offline' ? now + OFFLINE_TTL : previous?.exp ?? Math.min(now, grant.authTime) + ONLINE_TTL;
   const doc: RefreshTokenDoc = {
@@ -89,13 +89,13 @@ export async function findRefreshToken(deps: AuthDeps, token: string): Promise<R
 }
 
 export function isActive(doc: RefreshTokenDoc): boolean {
-  return !doc.used && doc.exp > nowSeconds();
+  return !doc.used && doc.exp > clock.seconds();
 }
 
 /** Revokes every refresh token of the family and the access tokens issued with them. */
 export async function revokeFamily(deps: AuthDeps, family: string): Promise<void> {
   const docs = await collection(deps).find({ family }, { projection: { accessJti: 1, accessExp: 1 } }).toArray();
-  const now = nowSeconds();
+  const now = clock.seconds();
   for (const d of docs) {
     if (d.accessJti && d.accessExp && d.accessExp > now) await deps.tokens.revoke({ jti: d.accessJti, exp: d.accessExp });
   }
@@ -109,7 +109,7 @@ export async function revokeFamily(deps: AuthDeps, family: string): Promise<void
  */
 export async function useRefreshToken(deps: AuthDeps, doc: RefreshTokenDoc, clientId: string): Promise<RefreshTokenDoc> {
   if (doc.clientId !== clientId) throw new OAuthError(400, 'invalid_grant', 'The refresh token was issued to another client');
-  if (doc.exp <= nowSeconds()) {
+  if (doc.exp <= clock.seconds()) {
     await collection(deps).deleteOne({ _id: doc._id });
     throw new OAuthError(400, 'invalid_grant', 'The refresh token has expired');
   }

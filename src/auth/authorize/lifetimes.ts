@@ -1,12 +1,3 @@
-/**
- * The clock of the authorize part (flow expiry, code and launch lifetimes, auth_time). Tests replace
- * `clock.now` to move time on without waiting; everything here reads time through it.
- */
-export const clock = {
-  /** epoch milliseconds */
-  now: (): number => Date.now(),
-};
-
 /** The lifetimes of the authorize part's records, milliseconds. */
 export const LIFETIME = {
   /** a sign-in flow (login, patient picker, consent) */
