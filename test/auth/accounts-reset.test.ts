@@ -65,6 +65,18 @@ describe('password reset', () => {
     assert.equal(sentTo(ghost).length, 0);
   });
 
+  it('the pages send the shared security headers', async () => {
+    const page = await request(t.rawApp).get('/auth/password-reset');
+    assert.equal(page.status, 200);
+    assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(page.headers['cache-control'], 'no-store');
+    assert.equal(page.headers['x-frame-options'], 'DENY');
+    assert.equal(page.headers['x-content-type-options'], 'nosniff');
+    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    const csp = page.headers['content-security-policy'];
+    for (const directive of ["default-src 'none'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'"]) assert.ok(csp.includes(directive), csp);
+  });
+
   it('end to end: mailed link, HTML form, new password works, old does not, link single use', async () => {
     const email = await patientEmail();
     const { link, token } = await resetLink(email);

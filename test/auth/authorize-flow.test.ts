@@ -303,6 +303,18 @@ describe('/oauth/authorize', () => {
       assert.match(res.text, /type="password" name="password"/);
     });
 
+    it('send the shared security headers; forms go to this server or, by the redirect that ends the flow, to the app', async () => {
+      const res = await request(t.rawApp).get(`/oauth/authorize?${authorizeQuery(standardParams(client, pkce().challenge))}`);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['referrer-policy'], 'no-referrer');
+      const csp = res.headers['content-security-policy'];
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /base-uri 'none'/);
+      assert.match(csp, /form-action 'self' https:\/\/app\.example\.org;/);
+      const error = await request(t.rawApp).get('/oauth/authorize?client_id=nobody');
+      assert.match(error.headers['content-security-policy'], /form-action 'self';/);
+    });
+
     it('the aud may end in a slash', async () => {
       const res = await request(t.rawApp).get(`/oauth/authorize?${authorizeQuery(standardParams(client, pkce().challenge, { aud: `${BASE}/` }))}`);
       assert.equal(res.status, 200);

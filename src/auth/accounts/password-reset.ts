@@ -18,7 +18,7 @@ import { asBody, FieldProblems, readEmail, readPassword } from './fields.js';
 import { hash } from '../hashing.js';
 import { findByClaim, users } from './directory.js';
 import { fromForm } from './http.js';
-import { escapeHtml, paragraph, sendPage } from './pages.js';
+import { escapeHtml, htmlPage, paragraph, sendPage as sendHtml } from '../pages.js';
 
 export const RESETS = 'auth_password_resets';
 
@@ -40,6 +40,11 @@ const INVALID_LINK = 'This password-reset link is not valid: it is unknown, was 
 export async function prepareResets(deps: AuthDeps): Promise<void> {
   await resets(deps).createIndex({ accountId: 1 }, { name: 'accountId' });
   await resets(deps).createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
+}
+
+/** A page of the reset: the title as its heading above `body` (HTML built from escaped parts). */
+function sendPage(res: Response, status: number, title: string, body: string): void {
+  sendHtml(res, status, htmlPage(title, `<h1>${escapeHtml(title)}</h1>\n${body}`));
 }
 
 const queryToken = (req: Request): string | undefined => (typeof req.query.token === 'string' && req.query.token ? req.query.token : undefined);

@@ -16,7 +16,8 @@ import { clock } from '../clock.js';
 import { issueCode } from './codes.js';
 import { advanceFlow, endFlow, loadFlow, startFlow, type FlowDoc, type FlowStep, type FlowUpdate, type SignedIn } from './flow-state.js';
 import { isLaunchFor, redeemLaunch } from './launch.js';
-import { consentPage, errorPage, loginPage, pickerPage, sendPage, type FlowFields } from './pages.js';
+import { sendPage } from '../pages.js';
+import { consentPage, errorPage, loginPage, pickerPage, type FlowFields } from './pages.js';
 import { displayName, isPatientOf, patientIdOf, patientsOf, referencedId } from './patients.js';
 import { checkAuthorizeRequest, errorRedirectUrl, redirectWith, type ErrorRedirect, type RawParams } from './request.js';
 import { describeScope } from './scope-descriptions.js';
@@ -50,11 +51,11 @@ export async function startAuthorize(deps: AuthDeps, res: Response, params: RawP
   }
   const appName = typeof client.client_name === 'string' && client.client_name !== '' ? client.client_name : client._id;
   const id = await startFlow(deps, request, appName);
-  sendPage(res, 200, loginPage(fields(deps, id, 'login', appName)));
+  sendPage(res, 200, loginPage(fields(deps, id, 'login', appName, request.redirectUri)));
 }
 
-function fields(deps: AuthDeps, requestId: string, step: FlowStep, appName: string): FlowFields {
-  return { action: smartEndpoints(deps.config.baseUrl).authorize, requestId, step, appName };
+function fields(deps: AuthDeps, requestId: string, step: FlowStep, appName: string, redirectUri: string): FlowFields {
+  return { action: smartEndpoints(deps.config.baseUrl).authorize, requestId, step, appName, redirectUri };
 }
 
 async function patientName(deps: AuthDeps, id: string): Promise<string> {
@@ -64,7 +65,7 @@ async function patientName(deps: AuthDeps, id: string): Promise<string> {
 
 /** The page of the flow's current step. */
 async function renderStep(deps: AuthDeps, res: Response, id: string, doc: FlowDoc, status: number, message?: string): Promise<void> {
-  const f = fields(deps, id, doc.step, doc.appName);
+  const f = fields(deps, id, doc.step, doc.appName, doc.request.redirectUri);
   if (doc.step === 'login' || !doc.user) return sendPage(res, status, loginPage({ ...f, step: 'login' }, { message }));
   const user = doc.user;
   if (doc.step === 'patient') {
@@ -94,11 +95,11 @@ async function loginStep(deps: AuthDeps, req: Request, res: Response, id: string
   const username = str(body.username)?.trim() ?? '';
   const password = str(body.password) ?? '';
   if (username === '' || password === '' || username.length > 320 || password.length > 1024) {
-    return sendPage(res, 400, loginPage(fields(deps, id, 'login', doc.appName), { message: 'Enter your username and password.', username: username.slice(0, 320) }));
+    return sendPage(res, 400, loginPage(fields(deps, id, 'login', doc.appName, doc.request.redirectUri), { message: 'Enter your username and password.', username: username.slice(0, 320) }));
   }
   const result = await logIn(deps, username, password, { address: req.ip, clientId: doc.request.clientId });
   if (!result.ok) {
-    return sendPage(res, 401, loginPage(fields(deps, id, 'login', doc.appName), { message: result.message, username }));
+    return sendPage(res, 401, loginPage(fields(deps, id, 'login', doc.appName, doc.request.redirectUri), { message: result.message, username }));
   }
   const account = result.account;
   const user: SignedIn = {

@@ -15,7 +15,8 @@ import { codes, redeemCode as redeem } from './codes.js';
 import { prepareFlows } from './flow-state.js';
 import { startAuthorize, takeStep } from './flow.js';
 import { launches, launchRouter } from './launch.js';
-import { errorPage, sendPage } from './pages.js';
+import { sendPage } from '../pages.js';
+import { errorPage } from './pages.js';
 
 export interface CodeRedemption {
   code: string;

@@ -1,43 +1,10 @@
 /**
  * The HTML pages of /oauth/authorize: sign-in, patient picker, consent, and the error page. Plain
- * forms without scripts, usable by a browser and by a script; every interpolated string is escaped,
- * and every page is sent uncached and unframeable.
+ * forms without scripts, usable by a browser and by a script (layout, escaping and headers:
+ * src/auth/pages.ts). The forms of a flow may end in a redirect to the app: its redirect_uri is
+ * named in the page's form-action.
  */
-import type { Response } from 'express';
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Headers of every page: no caching, no framing (clickjacking), no scripts, no referrer. */
-export const PAGE_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-  'X-Frame-Options': 'DENY',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-} as const;
-
-export function sendPage(res: Response, status: number, html: string): void {
-  res.status(status).set(PAGE_HEADERS).send(html);
-}
-
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}label{display:block;margin:.6rem 0}input[type=text],input[type=password]{width:100%;padding:.4rem;box-sizing:border-box}
-.msg{background:#fdecea;border:1px solid #f5c2c0;padding:.6rem;border-radius:4px}.who{color:#555}
-button{padding:.5rem 1.2rem;margin:.8rem .6rem 0 0}fieldset{border:1px solid #ccc;border-radius:4px}`;
-
-function layout(title: string, body: string): string {
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body>
-${body}
-</body></html>
-`;
-}
+import { escapeHtml, htmlPage, type Page } from '../pages.js';
 
 /** The hidden inputs that carry the flow from page to page. */
 export interface FlowFields {
@@ -45,7 +12,11 @@ export interface FlowFields {
   requestId: string;
   step: 'login' | 'patient' | 'consent';
   appName: string;
+  /** where the flow ends (the app's redirect_uri) */
+  redirectUri: string;
 }
+
+const flowPage = (f: FlowFields, title: string, body: string): Page => ({ html: htmlPage(title, body), formTargets: [f.redirectUri] });
 
 function hidden(f: FlowFields): string {
   return `<input type="hidden" name="request_id" value="${escapeHtml(f.requestId)}">
@@ -55,13 +26,13 @@ function hidden(f: FlowFields): string {
 const message = (text: string | undefined) => (text ? `<p class="msg" role="alert">${escapeHtml(text)}</p>\n` : '');
 
 export function errorPage(text: string): string {
-  return layout('Sign-in problem', `<h1>This sign-in cannot continue</h1>
+  return htmlPage('Sign-in problem', `<h1>This sign-in cannot continue</h1>
 <p class="msg" role="alert">${escapeHtml(text)}</p>
 <p>Go back to the app and start again. If the problem stays, tell the app's maker.</p>`);
 }
 
-export function loginPage(f: FlowFields, opts: { message?: string; username?: string } = {}): string {
-  return layout(`Sign in - ${f.appName}`, `<h1>Sign in to continue to ${escapeHtml(f.appName)}</h1>
+export function loginPage(f: FlowFields, opts: { message?: string; username?: string } = {}): Page {
+  return flowPage(f, `Sign in - ${f.appName}`, `<h1>Sign in to continue to ${escapeHtml(f.appName)}</h1>
 ${message(opts.message)}<form method="post" action="${escapeHtml(f.action)}">
 ${hidden(f)}
 <label>E-mail, CPF or CRM (NUMBER/UF)
@@ -79,7 +50,7 @@ export interface PatientChoice {
 }
 
 /** The practitioner's patient picker (radio inputs), or a free id entry for an administrator. */
-export function pickerPage(f: FlowFields, opts: { userName: string; patients: PatientChoice[]; freeEntry: boolean; message?: string }): string {
+export function pickerPage(f: FlowFields, opts: { userName: string; patients: PatientChoice[]; freeEntry: boolean; message?: string }): Page {
   const choices = opts.patients.map((p, i) => `<label><input type="radio" name="patient" value="Patient/${escapeHtml(p.id)}"${i === 0 ? ' required' : ''}>
 ${escapeHtml(p.name)}${p.birthDate ? ` <span class="who">(born ${escapeHtml(p.birthDate)})</span>` : ''}</label>`).join('\n');
   const list = opts.freeEntry
@@ -89,7 +60,7 @@ ${escapeHtml(p.name)}${p.birthDate ? ` <span class="who">(born ${escapeHtml(p.bi
       ? `<fieldset><legend>Your patients</legend>\n${choices}\n</fieldset>`
       : '<p>You have no patients yet (no appointment, encounter or patient naming you as their practitioner).</p>';
   const allow = opts.freeEntry || opts.patients.length ? '<button type="submit" name="decision" value="allow">Continue</button>\n' : '';
-  return layout(`Choose a patient - ${f.appName}`, `<h1>Which patient should ${escapeHtml(f.appName)} open?</h1>
+  return flowPage(f, `Choose a patient - ${f.appName}`, `<h1>Which patient should ${escapeHtml(f.appName)} open?</h1>
 <p class="who">Signed in as ${escapeHtml(opts.userName)}</p>
 ${message(opts.message)}<form method="post" action="${escapeHtml(f.action)}">
 ${hidden(f)}
@@ -103,10 +74,10 @@ export interface ScopeChoice {
   description: string;
 }
 
-export function consentPage(f: FlowFields, opts: { userName: string; patientName?: string; scopes: ScopeChoice[]; message?: string }): string {
+export function consentPage(f: FlowFields, opts: { userName: string; patientName?: string; scopes: ScopeChoice[]; message?: string }): Page {
   const items = opts.scopes.map((s) => `<label><input type="checkbox" name="scope" value="${escapeHtml(s.scope)}" checked>
 ${escapeHtml(s.description)} <code class="who">${escapeHtml(s.scope)}</code></label>`).join('\n');
-  return layout(`Allow access - ${f.appName}`, `<h1>${escapeHtml(f.appName)} asks for access</h1>
+  return flowPage(f, `Allow access - ${f.appName}`, `<h1>${escapeHtml(f.appName)} asks for access</h1>
 <p class="who">Signed in as ${escapeHtml(opts.userName)}${opts.patientName ? `; patient: ${escapeHtml(opts.patientName)}` : ''}</p>
 ${message(opts.message)}<form method="post" action="${escapeHtml(f.action)}">
 ${hidden(f)}
