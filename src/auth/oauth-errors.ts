@@ -1,9 +1,13 @@
 /**
  * OAuth 2.0 error responses (RFC 6749 §5.2): JSON `{ error, error_description }`, never cached.
- * Thrown as OAuthError and written by `oauthErrorHandler`, the error handler of the /oauth routes.
+ * Thrown as OAuthError and written by `oauthErrorHandler`, the error handler of the /oauth routes,
+ * which also answers body-parser failures and the FhirErrors of bearer-token checks (RFC 6750:
+ * 401 invalid_token with its WWW-Authenticate challenge, 403 insufficient_scope) in this format.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
+import { FhirError } from '../fhir/errors.js';
+import { bodyProblem } from './http.js';
 
 export type OAuthErrorCode =
   | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type'
@@ -18,14 +22,31 @@ export class OAuthError extends Error {
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
+/** A handler for the methods a route does not serve: 405 with Allow. */
+export function methodNotAllowed(allow: string) {
+  return (): never => {
+    throw new OAuthError(405, 'invalid_request', `Use ${allow} here`, { Allow: allow });
+  };
+}
+
+/** `err` as the OAuth error it stands for; undefined for an unexpected failure. */
+function asOAuthError(err: unknown): OAuthError | undefined {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof FhirError) {
+    if (err.status === 401) return new OAuthError(401, 'invalid_token', err.message, err.headers);
+    if (err.status === 403) return new OAuthError(403, 'insufficient_scope', err.message, err.headers);
+    if (err.status < 500) return new OAuthError(err.status, 'invalid_request', err.message, err.headers);
+    return undefined;
+  }
+  const body = bodyProblem(err);
+  return body ? new OAuthError(body.status, 'invalid_request', body.message) : undefined;
+}
+
 export function oauthErrorHandler(logger: Logger) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    let e: OAuthError;
-    if (err instanceof OAuthError) e = err;
-    else if ((err as { type?: string }).type === 'entity.parse.failed') e = new OAuthError(400, 'invalid_request', 'The request body is not valid');
-    else if ((err as { type?: string }).type === 'entity.too.large') e = new OAuthError(413, 'invalid_request', 'The request body is too large');
-    else {
+    let e = asOAuthError(err);
+    if (!e) {
       logger.error({ err }, 'oauth endpoint failed');
       e = new OAuthError(500, 'server_error', 'The server could not complete the request');
     }

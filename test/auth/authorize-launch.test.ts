@@ -112,6 +112,16 @@ describe('EHR launch', () => {
     it('other methods are 405', async () => {
       assert.equal((await request(t.rawApp).get('/oauth/launch')).status, 405);
     });
+    it('errors are OAuth JSON errors, never cached, like the other /oauth endpoints', async () => {
+      const res = await request(t.rawApp).get('/oauth/launch');
+      assert.equal(res.body.error, 'invalid_request');
+      assert.equal(res.headers.allow, 'POST');
+      assert.equal(res.headers['cache-control'], 'no-store');
+      const big = await request(t.rawApp).post('/oauth/launch').set('Authorization', `Bearer ${await tokenOf(doctor, 'practitioner')}`)
+        .set('Content-Type', 'application/json').send(JSON.stringify({ client_id: client._id, pad: 'x'.repeat(70_000) }));
+      assert.equal(big.status, 413);
+      assert.equal(big.body.error, 'invalid_request');
+    });
   });
 
   describe('at /oauth/authorize', () => {

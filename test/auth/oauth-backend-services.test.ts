@@ -223,4 +223,15 @@ describe('the token endpoint itself', () => {
     assert.equal(r3.status, 413);
     assert.equal(r3.body.error, 'invalid_request');
   });
+
+  it('an empty copy of a parameter counts as omitted (RFC 6749 §3.1), as at /oauth/authorize', async () => {
+    const res = await request(t.rawApp).post('/oauth/token').type('form').send('grant_type=&grant_type=client_credentials');
+    assertOAuthError(res, 401, 'invalid_client');
+  });
+
+  it('a body in an unsupported charset: 415 invalid_request, as OAuth JSON', async () => {
+    const res = await request(t.rawApp).post('/oauth/token').set('Content-Type', 'application/x-www-form-urlencoded; charset=koi8-r').send('grant_type=client_credentials');
+    assertOAuthError(res, 415, 'invalid_request');
+    assert.equal(res.headers['cache-control'], 'no-store');
+  });
 });

@@ -1,23 +1,18 @@
 /**
- * HTTP plumbing of the accounts' endpoints: body parsers limited to 64 kB for these routes only
- * (their errors become OperationOutcomes naming the problem, never echoing the body), and the
- * 201 answer carrying a created FHIR resource.
+ * HTTP plumbing of the accounts' endpoints: the auth routes' body parsers (src/auth/http.ts) with
+ * their errors as OperationOutcomes naming the problem (never echoing the body), and the 201
+ * answer carrying a created FHIR resource.
  */
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { FhirError } from '../../fhir/errors.js';
 import type { StoredVersion } from '../../store/resource-store.js';
+import { bodyProblem, formBody, jsonBody as json } from '../http.js';
 
-const LIMIT = '64kb';
+const ISSUE_CODE = { 400: 'invalid', 413: 'too-costly', 415: 'not-supported' } as const;
 
-const json = express.json({ limit: LIMIT, type: ['application/json', 'application/fhir+json'] });
-const form = express.urlencoded({ limit: LIMIT, extended: false });
-
-function bodyError(err: unknown): FhirError {
-  const type = (err as { type?: string }).type;
-  if (type === 'entity.too.large') return new FhirError(413, 'too-costly', `The request body is larger than ${LIMIT}`);
-  if (type === 'entity.parse.failed') return new FhirError(400, 'invalid', 'The request body is not valid JSON');
-  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new FhirError(415, 'not-supported', 'Unsupported body encoding or charset');
-  return new FhirError(400, 'invalid', 'The request body could not be read');
+function bodyError(err: unknown): unknown {
+  const problem = bodyProblem(err);
+  return problem ? new FhirError(problem.status, ISSUE_CODE[problem.status], problem.message) : err;
 }
 
 const guarded = (parser: RequestHandler): RequestHandler => (req, res, next) => parser(req, res, (err?: unknown) => next(err ? bodyError(err) : undefined));
@@ -31,7 +26,7 @@ export const jsonBody: RequestHandler[] = [
 /** Parses a JSON or an HTML-form body; 415 for anything else. */
 export const jsonOrFormBody: RequestHandler[] = [
   guarded(json),
-  guarded(form),
+  guarded(formBody),
   (req, _res, next) =>
     next(req.body === undefined ? new FhirError(415, 'not-supported', 'Send the body as application/json or application/x-www-form-urlencoded') : undefined),
 ];

@@ -16,6 +16,7 @@ import { prepareFlows } from './flow-state.js';
 import { startAuthorize, takeStep } from './flow.js';
 import { launches, launchRouter } from './launch.js';
 import { sendPage } from '../pages.js';
+import { bodyProblem, formBody } from '../http.js';
 import { errorPage } from './pages.js';
 
 export interface CodeRedemption {
@@ -43,11 +44,8 @@ export async function prepareAuthorize(deps: AuthDeps): Promise<void> {
 function pageErrorHandler(deps: AuthDeps) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large') return sendPage(res, 413, errorPage('The form sent is too large.'));
-    if (type === 'entity.parse.failed' || type === 'charset.unsupported' || type === 'encoding.unsupported') {
-      return sendPage(res, 400, errorPage('The form sent could not be read.'));
-    }
+    const body = bodyProblem(err);
+    if (body) return sendPage(res, body.status, errorPage(body.status === 413 ? 'The form sent is too large.' : 'The form sent could not be read.'));
     deps.logger.error({ err }, 'authorize page failed');
     sendPage(res, 500, errorPage('The server could not complete the sign-in. Please try again later.'));
   };
@@ -56,9 +54,8 @@ function pageErrorHandler(deps: AuthDeps) {
 /** GET/POST /oauth/authorize, POST /oauth/launch. */
 export function authorizeRouter(deps: AuthDeps): Router {
   const router = express.Router();
-  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 });
   router.get('/oauth/authorize', async (req, res) => startAuthorize(deps, res, req.query as Record<string, unknown>));
-  router.post('/oauth/authorize', form, async (req, res) => {
+  router.post('/oauth/authorize', formBody, async (req, res) => {
     const body: Record<string, unknown> = req.body && typeof req.body === 'object' ? req.body : {};
     if (body.request_id !== undefined) return takeStep(deps, req, res, body);
     return startAuthorize(deps, res, body);

@@ -6,8 +6,8 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { requireBearer } from '../bearer.js';
-import { FhirError } from '../../fhir/errors.js';
-import { NO_STORE, OAuthError, oauthErrorHandler } from '../oauth-errors.js';
+import { methodNotAllowed, NO_STORE, OAuthError, oauthErrorHandler } from '../oauth-errors.js';
+import { formBody, jsonBody } from '../http.js';
 import { getClient } from '../oauth/index.js';
 import { corsForApps } from '../index.js';
 import type { AuthDeps } from '../types.js';
@@ -83,17 +83,8 @@ async function mayLaunchOn(deps: AuthDeps, claims: AccessTokenClaims, patientId:
   return false;
 }
 
-async function caller(deps: AuthDeps, req: Request): Promise<AccessTokenClaims> {
-  try {
-    return await requireBearer(deps.tokens, req);
-  } catch (err) {
-    if (err instanceof FhirError && err.status === 401) throw new OAuthError(401, 'invalid_token', err.message, err.headers);
-    throw err;
-  }
-}
-
 async function createLaunch(deps: AuthDeps, req: Request, res: Response): Promise<void> {
-  const claims = await caller(deps, req);
+  const claims = await requireBearer(deps.tokens, req);
   if (claims.role === 'system') throw new OAuthError(403, 'access_denied', 'A launch is created with a user\'s own token, not a client\'s');
   const body: Record<string, unknown> = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {};
   if (typeof body.client_id !== 'string' || body.client_id === '') throw new OAuthError(400, 'invalid_request', 'client_id is required');
@@ -132,13 +123,11 @@ export function launchRouter(deps: AuthDeps): Router {
   router.post(
     '/oauth/launch',
     corsForApps,
-    express.json({ limit: '64kb' }),
-    express.urlencoded({ extended: false, limit: '64kb' }),
+    jsonBody,
+    formBody,
     async (req, res) => createLaunch(deps, req, res),
   );
-  router.all('/oauth/launch', corsForApps, (_req, res) => {
-    res.status(405).set({ ...NO_STORE, Allow: 'POST' }).json({ error: 'invalid_request', error_description: 'Use POST' });
-  });
+  router.all('/oauth/launch', corsForApps, methodNotAllowed('POST'));
   router.use('/oauth/launch', oauthErrorHandler(deps.logger));
   return router;
 }

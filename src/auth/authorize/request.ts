@@ -8,6 +8,7 @@
 import { getClient } from '../oauth/index.js';
 import { isKnownScope, narrowScopes, splitScopes } from '../scopes.js';
 import type { AuthDeps, OAuthClient } from '../types.js';
+import { singleParam as param, type Params } from '../http.js';
 
 /** A checked authorization request, kept server-side for the rest of the flow. */
 export interface AuthorizeRequest {
@@ -40,19 +41,11 @@ export type RequestCheck =
   | { ok: false; redirect: ErrorRedirect };
 
 /** The authorize parameters as parsed by express (query or urlencoded body). */
-export type RawParams = Record<string, unknown>;
+export type RawParams = Params;
 
 const PKCE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
 const CLIENT_ID = /^[\x21-\x7e]{1,256}$/;
 const MAX = { state: 4096, nonce: 1024, scope: 8192, launch: 512, redirectUri: 2048 } as const;
-
-/** One parameter: its value (empty counts as absent, RFC 6749 §3.1), or `repeated` when sent twice. */
-function param(params: RawParams, name: string): { value?: string; repeated?: true } {
-  const v = params[name];
-  if (Array.isArray(v)) return v.filter((x) => x !== '').length > 1 ? { repeated: true } : { value: v.find((x) => x !== '') as string | undefined };
-  if (typeof v !== 'string' || v === '') return {};
-  return { value: v };
-}
 
 /** `redirectUri` plus the given parameters (its own query kept, fragment dropped). */
 export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {

@@ -6,11 +6,11 @@
 import type { Router } from 'express';
 import express from 'express';
 import type { AuthDeps, OAuthClient } from '../types.js';
-import { OAuthError, oauthErrorHandler } from '../oauth-errors.js';
+import { methodNotAllowed, oauthErrorHandler } from '../oauth-errors.js';
+import { formBody, jsonBody } from '../http.js';
 import { smartEndpoints } from '../endpoints.js';
 import { clients, ensureBootstrapClient as ensureBootstrap, getClient as findClient } from './clients.js';
 import { prepareRefreshTokens } from './refresh-tokens.js';
-import { jsonBody, urlencodedBody } from './params.js';
 import { tokenEndpoint } from './grants.js';
 import { introspectionEndpoint } from './introspection.js';
 import { revocationEndpoint } from './revocation.js';
@@ -35,12 +35,6 @@ export async function prepareOAuth(deps: AuthDeps): Promise<void> {
   await prepareRefreshTokens(deps);
 }
 
-function methodNotAllowed(allow: string) {
-  return (): never => {
-    throw new OAuthError(405, 'invalid_request', `Use ${allow} here`, { Allow: allow });
-  };
-}
-
 /**
  * /oauth/token, /oauth/introspect, /oauth/revoke, /oauth/register, /oauth/jwks,
  * /.well-known/openid-configuration, /fhir/.well-known/smart-configuration.
@@ -49,9 +43,9 @@ export function oauthRouter(deps: AuthDeps): Router {
   const router = express.Router();
   const style = new URL(smartEndpoints(deps.config.baseUrl).smartStyle).pathname;
   const posts = ['/oauth/token', '/oauth/introspect', '/oauth/revoke', '/oauth/register'];
-  router.post('/oauth/token', urlencodedBody, tokenEndpoint(deps));
-  router.post('/oauth/introspect', urlencodedBody, introspectionEndpoint(deps));
-  router.post('/oauth/revoke', urlencodedBody, revocationEndpoint(deps));
+  router.post('/oauth/token', formBody, tokenEndpoint(deps));
+  router.post('/oauth/introspect', formBody, introspectionEndpoint(deps));
+  router.post('/oauth/revoke', formBody, revocationEndpoint(deps));
   router.post('/oauth/register', jsonBody, registrationEndpoint(deps));
   router.all(posts, methodNotAllowed('POST'));
   router.get('/oauth/jwks', cachedJson(() => deps.keys.jwks));

@@ -11,7 +11,7 @@ import { requireAdmin } from '../bearer.js';
 import { smartEndpoints } from '../endpoints.js';
 import { authenticateClient } from './client-auth.js';
 import { clock } from '../clock.js';
-import { asOAuthError, formOf, param, requiredParam } from './params.js';
+import { formOf, param, requiredParam } from './params.js';
 import { findRefreshToken, isActive } from './refresh-tokens.js';
 
 interface Caller {
@@ -21,11 +21,7 @@ interface Caller {
 
 async function callerOf(deps: AuthDeps, req: Request, form: Record<string, unknown>): Promise<Caller> {
   if (/^Bearer\s/i.test(req.get('authorization') ?? '')) {
-    try {
-      await requireAdmin(deps.tokens, req);
-    } catch (err) {
-      throw asOAuthError(err);
-    }
+    await requireAdmin(deps.tokens, req);
     return { admin: true };
   }
   const { client } = (await authenticateClient(deps, req, form, { endpoint: smartEndpoints(deps.config.baseUrl).introspect, allowPublic: false }))!;

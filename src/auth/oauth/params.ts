@@ -1,16 +1,13 @@
 /**
- * Request helpers shared by the OAuth endpoints: single-valued form parameters (RFC 6749 §3.1:
- * an empty parameter counts as omitted, a repeated one is refused), the express body parsers of
- * these routes, and turning the FhirErrors of bearer-token checks into OAuth JSON errors.
+ * The form of the OAuth endpoints: an application/x-www-form-urlencoded body (parsed by formBody of
+ * src/auth/http.ts) whose parameters are single-valued (RFC 6749 §3.1: an empty parameter counts
+ * as omitted, a repeated one is refused with 400 invalid_request).
  */
-import express, { type Request } from 'express';
-import { FhirError } from '../../fhir/errors.js';
+import type { Request } from 'express';
 import { OAuthError } from '../oauth-errors.js';
+import { singleParam, type Params } from '../http.js';
 
-export type Form = Record<string, unknown>;
-
-export const urlencodedBody = express.urlencoded({ extended: false, limit: '64kb' });
-export const jsonBody = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
+export type Form = Params;
 
 /** The parsed form of an application/x-www-form-urlencoded POST; 400 for any other body. */
 export function formOf(req: Request): Form {
@@ -22,22 +19,13 @@ export function formOf(req: Request): Form {
 
 /** One parameter: undefined when absent or empty; 400 invalid_request when repeated. */
 export function param(form: Form, name: string): string | undefined {
-  const v = form[name];
-  if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'string') throw new OAuthError(400, 'invalid_request', `The parameter ${name} must be given once`);
-  return v;
+  const p = singleParam(form, name);
+  if (p.repeated) throw new OAuthError(400, 'invalid_request', `The parameter ${name} must be given once`);
+  return p.value;
 }
 
 export function requiredParam(form: Form, name: string): string {
   const v = param(form, name);
   if (v === undefined) throw new OAuthError(400, 'invalid_request', `The parameter ${name} is required`);
   return v;
-}
-
-/** A 401/403 FhirError of requireBearer/requireAdmin as the OAuth error RFC 6750 names. */
-export function asOAuthError(err: unknown): unknown {
-  if (!(err instanceof FhirError)) return err;
-  if (err.status === 401) return new OAuthError(401, 'invalid_token', err.message, err.headers);
-  if (err.status === 403) return new OAuthError(403, 'insufficient_scope', err.message, err.headers);
-  return new OAuthError(err.status, 'invalid_request', err.message, err.headers);
 }

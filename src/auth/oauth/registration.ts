@@ -17,7 +17,6 @@ import { isKnownScope, splitScopes } from '../scopes.js';
 import { insertClient, newClientId } from './clients.js';
 import { hash } from '../hashing.js';
 import { opaqueToken } from '../opaque-tokens.js';
-import { asOAuthError } from './params.js';
 
 const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'];
 const METHODS: TokenEndpointAuthMethod[] = ['none', 'client_secret_basic', 'private_key_jwt'];
@@ -148,12 +147,7 @@ export async function clientFromMetadata(deps: AuthDeps, metadata: unknown): Pro
 
 export function registrationEndpoint(deps: AuthDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    let admin;
-    try {
-      admin = await requireAdmin(deps.tokens, req);
-    } catch (err) {
-      throw asOAuthError(err);
-    }
+    const admin = await requireAdmin(deps.tokens, req);
     if (!req.is('application/json') && !req.is('application/*+json')) throw invalid('The body must be application/json');
     const { client, secret } = await clientFromMetadata(deps, req.body);
     await insertClient(deps, client);
