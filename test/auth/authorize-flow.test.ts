@@ -232,6 +232,14 @@ describe('/oauth/authorize', () => {
       assert.equal(grant?.needPatientBanner, true);
     });
 
+    it('each relation (appointment, encounter, general practitioner) makes a patient one they may pick', async () => {
+      for (const id of mine) {
+        const { verifier, challenge } = pkce();
+        const { location } = await runFlow(t.rawApp, standardParams(client, challenge), { user: doctor, pick: `Patient/${id}` });
+        assert.equal((await redeem(location, verifier))?.patient, id);
+      }
+    });
+
     it('accepts a bare id', async () => {
       const { verifier, challenge } = pkce();
       const { location } = await runFlow(t.rawApp, standardParams(client, challenge), { user: doctor, pick: mine[2] });

@@ -74,7 +74,19 @@ export async function patientsOf(deps: AuthDeps, practitionerId: string): Promis
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
-/** Is `patientId` one of the practitioner's patients? */
+/** Is `patientId` one of the practitioner's patients? One search per relation, naming the patient, stopping at the first match. */
 export async function isPatientOf(deps: AuthDeps, practitionerId: string, patientId: string): Promise<boolean> {
-  return (await patientIdsOf(deps, practitionerId)).includes(patientId);
+  if (!ID.test(patientId)) return false;
+  const ctx = { store: deps.store, baseUrl: deps.config.baseUrl };
+  const me = `Practitioner/${practitionerId}`;
+  const patient = `Patient/${patientId}`;
+  const searches: Array<[string, Array<[string, string]>]> = [
+    ['Patient', [['_id', patientId], ['general-practitioner', me]]],
+    ['Encounter', [['participant', me], ['patient', patient]]],
+    ['Appointment', [['actor', me], ['status:not', 'cancelled'], ['patient', patient]]],
+  ];
+  for (const [type, params] of searches) {
+    if ((await matchingIds(ctx, type, params, 1)).length > 0) return true;
+  }
+  return false;
 }
