@@ -9,7 +9,7 @@
  *               access_denied. Granted scopes are the ticked ones among those requested, never more.
  */
 import type { Request, Response } from 'express';
-import { logIn } from '../accounts/index.js';
+import { ACCOUNT_POLICY, logIn } from '../accounts/index.js';
 import { smartEndpoints } from '../endpoints.js';
 import { pickUserGrant, type AuthDeps, type AuthorizationGrant } from '../types.js';
 import { clock } from '../clock.js';
@@ -94,7 +94,7 @@ export async function takeStep(deps: AuthDeps, req: Request, res: Response, body
 async function loginStep(deps: AuthDeps, req: Request, res: Response, id: string, doc: FlowDoc, body: RawParams): Promise<void> {
   const username = str(body.username)?.trim() ?? '';
   const password = str(body.password) ?? '';
-  if (username === '' || password === '' || username.length > 320 || password.length > 1024) {
+  if (username === '' || password === '' || username.length > 320 || password.length > ACCOUNT_POLICY.maxPasswordLength) {
     return sendPage(res, 400, loginPage(fields(deps, id, 'login', doc.appName, doc.request.redirectUri), { message: 'Enter your username and password.', username: username.slice(0, 320) }));
   }
   const result = await logIn(deps, username, password, { address: req.ip, clientId: doc.request.clientId });
@@ -144,9 +144,8 @@ async function loginStep(deps: AuthDeps, req: Request, res: Response, id: string
   return renderStep(deps, res, id, moved, 200);
 }
 
-/** May the signed-in user open the app on this patient? (The picker is for practitioners and administrators.) */
+/** May the signed-in user open the app on this (existing) patient? (The picker is for practitioners and administrators.) */
 async function mayChoose(deps: AuthDeps, user: SignedIn, patientId: string): Promise<boolean> {
-  if (!(await deps.store.readCurrent('Patient', patientId))) return false;
   if (user.role === 'admin') return true;
   if (user.role === 'practitioner') {
     const me = referencedId(user.fhirUser, 'Practitioner', deps.config.baseUrl);
@@ -163,10 +162,12 @@ async function patientStep(deps: AuthDeps, res: Response, id: string, doc: FlowD
   const chosen = str(body.patient);
   const patientId = chosen ? patientIdOf(chosen.trim()) : undefined;
   if (!patientId) return renderStep(deps, res, id, doc, 400, 'Choose a patient.');
-  if (!doc.user || !(await mayChoose(deps, doc.user, patientId))) {
+  const found = await deps.store.readCurrent('Patient', patientId);
+  if (!doc.user || !found || !(await mayChoose(deps, doc.user, patientId))) {
     return renderStep(deps, res, id, doc, 400, `Patient/${patientId} is not one of the patients you may open.`);
   }
-  const moved = await advanceFlow(deps, doc, 'patient', 'consent', { patient: patientId, patientName: await patientName(deps, patientId) });
+  const name = displayName(found.resource as fhir4.Patient, `Patient/${patientId}`);
+  const moved = await advanceFlow(deps, doc, 'patient', 'consent', { patient: patientId, patientName: name });
   if (!moved) return sendPage(res, 400, errorPage(USED));
   return renderStep(deps, res, id, moved, 200);
 }
