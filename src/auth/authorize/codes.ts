@@ -91,7 +91,7 @@ export async function redeemCode(deps: AuthDeps, r: CodeRedemption): Promise<und
   }
   if (doc.expiresAt <= now) return undefined;
   const grant = doc.grant;
-  if (!sameText(grant.clientId, r.clientId)) return undefined;
+  if (grant.clientId !== r.clientId) return undefined;
   if (r.redirectUri !== undefined ? r.redirectUri !== grant.redirectUri : doc.redirectUriGiven) return undefined;
   if (doc.codeChallenge !== undefined) {
     if (typeof r.codeVerifier !== 'string' || !pkceMatches(r.codeVerifier, doc.codeChallenge)) return undefined;

@@ -25,7 +25,7 @@ export async function authorizationCodeGrant(deps: AuthDeps, req: Request, form:
   const codeVerifier = param(form, 'code_verifier');
   if (!client.grant_types.includes('authorization_code')) throw new OAuthError(400, 'unauthorized_client', 'This client is not registered for the authorization_code grant');
   const grant = await codeExchange.redeem(deps, { code, clientId: client._id, redirectUri, codeVerifier });
-  if (!grant || grant.clientId !== client._id) throw new OAuthError(400, 'invalid_grant', 'The authorization code is not valid (unknown, used, expired, or bound to another client, redirect_uri or code_verifier)');
+  if (!grant) throw new OAuthError(400, 'invalid_grant', 'The authorization code is not valid (unknown, used, expired, or bound to another client, redirect_uri or code_verifier)');
   const body = await userTokens(deps, client, pickUserGrant(grant), grant.scope, { nonce: grant.nonce });
   return { body, who: grant.fhirUser ?? grant.accountId, clientId: client._id };
 }
