@@ -4,14 +4,13 @@
  * (accounts), `auth_logins` (one per e-mail / CPF / CRM, the uniqueness of each),
  * `auth_password_resets` (hashed single-use links). The pieces live beside this file.
  */
-import type { Router } from 'express';
 import type { Account, AuthDeps } from '../types.js';
 import { prepareDirectory, users, withoutSecrets } from './directory.js';
 import { prepareResets } from './password-reset.js';
-import { accountsRoutes } from './routes.js';
 
 export { logIn, type LoginResult } from './login.js';
 export { ensureAdministrator } from './administrator.js';
+export { accountsRouter } from './routes.js';
 export { ACCOUNT_POLICY } from './policy.js';
 
 /** The account with this id (as in a token's `sub`), without its password hash. */
@@ -32,9 +31,4 @@ export async function accountOf(deps: AuthDeps, reference: string): Promise<Acco
 export async function prepareAccounts(deps: AuthDeps): Promise<void> {
   await prepareDirectory(deps);
   await prepareResets(deps);
-}
-
-/** POST /auth/signup, POST /auth/password-reset(/confirm), POST /admin/practitioners. */
-export function accountsRouter(deps: AuthDeps): Router {
-  return accountsRoutes(deps);
 }

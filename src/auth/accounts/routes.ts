@@ -29,7 +29,8 @@ function me(deps: AuthDeps): RequestHandler {
   };
 }
 
-export function accountsRoutes(deps: AuthDeps): Router {
+/** POST /auth/signup, POST /auth/password-reset(/confirm), POST /admin/practitioners, GET /auth/me. */
+export function accountsRouter(deps: AuthDeps): Router {
   const router = express.Router();
   const admin: RequestHandler = async (req, _res, next) => {
     await requireAdmin(deps.tokens, req);

@@ -73,8 +73,10 @@ export async function issueCode(deps: AuthDeps, grant: AuthorizationGrant, bindi
 }
 
 /**
- * Redeems a code once. The code is consumed first (so that a wrong verifier, client or redirect_uri
- * also spends it: a stolen code cannot be tried twice), then checked; undefined unless all holds.
+ * Redeems a code once: undefined when it is unknown, used, expired (60 s), or bound to another
+ * client, redirect_uri or PKCE challenge (the token endpoint answers invalid_grant). The code is
+ * consumed first (so that a wrong verifier, client or redirect_uri also spends it: a stolen code
+ * cannot be tried twice), then checked.
  */
 export async function redeemCode(deps: AuthDeps, r: CodeRedemption): Promise<undefined | AuthorizationGrant> {
   if (typeof r.code !== 'string' || r.code.length === 0 || r.code.length > 256 || typeof r.clientId !== 'string') return undefined;

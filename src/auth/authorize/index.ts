@@ -10,8 +10,8 @@
  */
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
-import type { AuthDeps, AuthorizationGrant } from '../types.js';
-import { codes, redeemCode as redeem } from './codes.js';
+import type { AuthDeps } from '../types.js';
+import { codes } from './codes.js';
 import { prepareFlows } from './flow-state.js';
 import { startAuthorize, takeStep } from './flow.js';
 import { launches, launchRouter } from './launch.js';
@@ -19,20 +19,8 @@ import { sendPage } from '../pages.js';
 import { bodyProblem, formBody } from '../http.js';
 import { errorPage } from './pages.js';
 
-export interface CodeRedemption {
-  code: string;
-  clientId: string;
-  redirectUri: string | undefined;
-  codeVerifier: string | undefined;
-}
-
-/**
- * Redeems an authorization code once: undefined when it is unknown, used, expired (60 s), or bound
- * to another client, redirect_uri or PKCE challenge (the token endpoint answers invalid_grant).
- */
-export async function redeemCode(deps: AuthDeps, r: CodeRedemption): Promise<AuthorizationGrant | undefined> {
-  return redeem(deps, r);
-}
+/** What the token endpoint uses: the redemption of a code (see codes.ts). */
+export { redeemCode, type CodeRedemption } from './codes.js';
 
 export async function prepareAuthorize(deps: AuthDeps): Promise<void> {
   await prepareFlows(deps);

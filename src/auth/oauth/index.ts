@@ -5,11 +5,11 @@
  */
 import type { Router } from 'express';
 import express from 'express';
-import type { AuthDeps, OAuthClient } from '../types.js';
+import type { AuthDeps } from '../types.js';
 import { methodNotAllowed, oauthErrorHandler } from '../oauth-errors.js';
 import { formBody, jsonBody } from '../http.js';
 import { smartEndpoints } from '../endpoints.js';
-import { clients, ensureBootstrapClient as ensureBootstrap, getClient as findClient } from './clients.js';
+import { clients } from './clients.js';
 import { prepareRefreshTokens } from './refresh-tokens.js';
 import { tokenEndpoint } from './grants.js';
 import { introspectionEndpoint } from './introspection.js';
@@ -17,17 +17,8 @@ import { revocationEndpoint } from './revocation.js';
 import { registrationEndpoint } from './registration.js';
 import { cachedJson, openidConfiguration, smartConfiguration, SMART_STYLE } from './discovery.js';
 
-export async function getClient(deps: AuthDeps, clientId: string): Promise<OAuthClient | null> {
-  return findClient(deps, clientId);
-}
-
-/**
- * Registers the bootstrap client from FHIR_BOOTSTRAP_CLIENT_ID / _SECRET (or generates them when
- * unset and no bootstrap client exists, returning them to be printed once).
- */
-export async function ensureBootstrapClient(deps: AuthDeps): Promise<{ clientId: string; clientSecret: string } | undefined> {
-  return ensureBootstrap(deps);
-}
+/** What the other parts use: client lookup, and the bootstrap client at start-up. */
+export { ensureBootstrapClient, getClient } from './clients.js';
 
 export async function prepareOAuth(deps: AuthDeps): Promise<void> {
   await clients(deps).createIndex({ bootstrap: 1 }, { name: 'bootstrap' });
