@@ -41,7 +41,8 @@ export function auditEvent(r: AuditRecord, now = new Date()): fhir4.AuditEvent {
     subtype: [SUBTYPE[r.kind]],
     action: r.kind === 'token' ? 'C' : r.kind === 'refused' ? 'R' : 'E',
     recorded: now.toISOString(),
-    outcome: r.success ? '0' : r.kind === 'refused' ? '4' : '4',
+    // 0 success, 4 minor failure (a refused login, token or request: the server worked as meant)
+    outcome: r.success ? '0' : '4',
     ...(r.detail ? { outcomeDesc: r.detail.slice(0, 500) } : {}),
     agent,
     source: { observer: { display: 'fhir-server' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
