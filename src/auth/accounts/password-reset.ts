@@ -11,6 +11,7 @@ import type { Request, Response } from 'express';
 import type { DbCollection } from '../../store/database.js';
 import { FhirError } from '../../fhir/errors.js';
 import type { AuthDeps } from '../types.js';
+import { smartEndpoints } from '../endpoints.js';
 import { opaqueToken, tokenHash } from '../opaque-tokens.js';
 import { clock } from '../clock.js';
 import { ACCOUNT_POLICY } from './policy.js';
@@ -49,12 +50,19 @@ function sendPage(res: Response, status: number, title: string, body: string): v
 
 const queryToken = (req: Request): string | undefined => (typeof req.query.token === 'string' && req.query.token ? req.query.token : undefined);
 
-function emailForm(error?: string): string {
-  return `${error ? paragraph(error, 'error') : ''}<form method="post" action="/auth/password-reset"><label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="email" required><button type="submit">Send me a link</button></form>`;
+/** The reset's addresses (smartEndpoints().passwordReset): the link mailed, the paths of the page and of the confirmation. */
+export function resetPaths(deps: AuthDeps): { link: string; page: string; confirm: string } {
+  const link = smartEndpoints(deps.config.baseUrl).passwordReset;
+  const page = new URL(link).pathname;
+  return { link, page, confirm: `${page}/confirm` };
 }
 
-function passwordForm(token: string, error?: string): string {
-  return `${error ? paragraph(error, 'error') : ''}<form method="post" action="/auth/password-reset/confirm"><input type="hidden" name="token" value="${escapeHtml(token)}"><label for="password">New password (at least ${ACCOUNT_POLICY.minPasswordLength} characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="${ACCOUNT_POLICY.minPasswordLength}" required><button type="submit">Set the password</button></form>`;
+function emailForm(deps: AuthDeps, error?: string): string {
+  return `${error ? paragraph(error, 'error') : ''}<form method="post" action="${escapeHtml(resetPaths(deps).page)}"><label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="email" required><button type="submit">Send me a link</button></form>`;
+}
+
+function passwordForm(deps: AuthDeps, token: string, error?: string): string {
+  return `${error ? paragraph(error, 'error') : ''}<form method="post" action="${escapeHtml(resetPaths(deps).confirm)}"><input type="hidden" name="token" value="${escapeHtml(token)}"><label for="password">New password (at least ${ACCOUNT_POLICY.minPasswordLength} characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="${ACCOUNT_POLICY.minPasswordLength}" required><button type="submit">Set the password</button></form>`;
 }
 
 /** The stored link of a token, if it is known and not expired. */
@@ -64,7 +72,7 @@ async function liveReset(deps: AuthDeps, token: string): Promise<ResetDoc | null
 }
 
 async function mailLink(deps: AuthDeps, email: string, token: string): Promise<void> {
-  const link = `${deps.issuer}/auth/password-reset?token=${encodeURIComponent(token)}`;
+  const link = `${resetPaths(deps).link}?token=${encodeURIComponent(token)}`;
   await deps.mail.send({
     to: email,
     subject: 'Choose a new password',
@@ -77,9 +85,9 @@ async function mailLink(deps: AuthDeps, email: string, token: string): Promise<v
 export function resetPage(deps: AuthDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const token = queryToken(req);
-    if (token === undefined) return sendPage(res, 200, 'Reset your password', emailForm());
-    if (!(await liveReset(deps, token))) return sendPage(res, 400, 'Reset your password', paragraph(INVALID_LINK, 'error') + emailForm());
-    sendPage(res, 200, 'Choose a new password', passwordForm(token));
+    if (token === undefined) return sendPage(res, 200, 'Reset your password', emailForm(deps));
+    if (!(await liveReset(deps, token))) return sendPage(res, 400, 'Reset your password', paragraph(INVALID_LINK, 'error') + emailForm(deps));
+    sendPage(res, 200, 'Choose a new password', passwordForm(deps, token));
   };
 }
 
@@ -89,7 +97,7 @@ export function requestReset(deps: AuthDeps) {
     const p = new FieldProblems();
     const email = readEmail(p, asBody(req.body).email);
     if (!email) {
-      if (fromForm(req)) return sendPage(res, 400, 'Reset your password', emailForm(p.issues[0].diagnostics));
+      if (fromForm(req)) return sendPage(res, 400, 'Reset your password', emailForm(deps, p.issues[0].diagnostics));
       p.check();
       return;
     }
@@ -117,7 +125,7 @@ export function confirmReset(deps: AuthDeps) {
     if (!token) p.add('token', 'token is required (from the link of the e-mail)');
     const password = readPassword(p, body.password);
     if (!password || !token) {
-      if (form) return sendPage(res, 400, 'Choose a new password', token ? passwordForm(token, p.issues[0].diagnostics) : paragraph(INVALID_LINK, 'error'));
+      if (form) return sendPage(res, 400, 'Choose a new password', token ? passwordForm(deps, token, p.issues[0].diagnostics) : paragraph(INVALID_LINK, 'error'));
       p.check();
       return;
     }
@@ -126,7 +134,7 @@ export function confirmReset(deps: AuthDeps) {
     // Single use: only the request that deletes the record may go on.
     const consumed = doc ? (await resets(deps).deleteOne({ _id: id })).deletedCount === 1 : false;
     if (!doc || !consumed || doc.expiresAt <= clock.now()) {
-      if (form) return sendPage(res, 400, 'Reset your password', paragraph(INVALID_LINK, 'error') + emailForm());
+      if (form) return sendPage(res, 400, 'Reset your password', paragraph(INVALID_LINK, 'error') + emailForm(deps));
       throw new FhirError(400, 'invalid', INVALID_LINK, { expression: ['token'] });
     }
     const passwordHash = await hash(password);

@@ -10,7 +10,7 @@ import type { AuthDeps } from '../types.js';
 import { jsonBody, jsonOrFormBody } from './http.js';
 import { signup } from './signup.js';
 import { createPractitioner } from './practitioners.js';
-import { confirmReset, requestReset, resetPage } from './password-reset.js';
+import { confirmReset, requestReset, resetPage, resetPaths } from './password-reset.js';
 import { users } from './directory.js';
 
 /** GET /auth/me: who the bearer token's account is. */
@@ -38,9 +38,10 @@ export function accountsRouter(deps: AuthDeps): Router {
   };
   router.post('/auth/signup', ...jsonBody, signup(deps));
   router.post('/admin/practitioners', admin, ...jsonBody, createPractitioner(deps));
-  router.get('/auth/password-reset', resetPage(deps));
-  router.post('/auth/password-reset', ...jsonOrFormBody, requestReset(deps));
-  router.post('/auth/password-reset/confirm', ...jsonOrFormBody, confirmReset(deps));
+  const reset = resetPaths(deps);
+  router.get(reset.page, resetPage(deps));
+  router.post(reset.page, ...jsonOrFormBody, requestReset(deps));
+  router.post(reset.confirm, ...jsonOrFormBody, confirmReset(deps));
   router.get('/auth/me', me(deps));
   return router;
 }
