@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { ResourceStore } from '../store/resource-store.js';
+import { parseReference } from '../search/values.js';
 
 export type AuditKind = 'login' | 'logout' | 'token' | 'refused';
 
@@ -32,7 +33,8 @@ export function auditEvent(r: AuditRecord, now = new Date()): fhir4.AuditEvent {
   const type: fhir4.Coding = r.kind === 'refused'
     ? { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' }
     : { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110114', display: 'User Authentication' };
-  const who = r.who && /^[A-Za-z]+\/[A-Za-z0-9.-]+$/.test(r.who) ? { reference: r.who } : r.who ? { display: r.who } : { display: 'unknown' };
+  const ref = r.who ? parseReference(r.who) : undefined;
+  const who = ref?.r && !ref.u ? { reference: ref.r } : r.who ? { display: r.who } : { display: 'unknown' };
   const agent: fhir4.AuditEventAgent[] = [{ who, requestor: true, ...(r.address ? { network: { address: r.address, type: '2' as const } } : {}) }];
   if (r.clientId) agent.push({ who: { identifier: { system: 'urn:ietf:rfc:6749:client_id', value: r.clientId } }, requestor: false });
   return {

@@ -18,7 +18,8 @@ import { advanceFlow, endFlow, loadFlow, startFlow, type FlowDoc, type FlowStep,
 import { isLaunchFor, redeemLaunch } from './launch.js';
 import { sendPage } from '../pages.js';
 import { consentPage, errorPage, loginPage, pickerPage, type FlowFields } from './pages.js';
-import { displayName, isPatientOf, patientIdOf, patientsOf, referencedId } from './patients.js';
+import { bareId, referencedId } from '../references.js';
+import { displayName, isPatientOf, patientsOf } from './patients.js';
 import { checkAuthorizeRequest, errorRedirectUrl, redirectWith, type ErrorRedirect, type RawParams } from './request.js';
 import { describeScope } from './scope-descriptions.js';
 
@@ -160,7 +161,7 @@ async function patientStep(deps: AuthDeps, res: Response, id: string, doc: FlowD
     return backToApp(res, doc, 'access_denied', 'The user cancelled the sign-in');
   }
   const chosen = str(body.patient);
-  const patientId = chosen ? patientIdOf(chosen.trim()) : undefined;
+  const patientId = chosen ? bareId(chosen.trim(), 'Patient') : undefined;
   if (!patientId) return renderStep(deps, res, id, doc, 400, 'Choose a patient.');
   const found = await deps.store.readCurrent('Patient', patientId);
   if (!doc.user || !found || !(await mayChoose(deps, doc.user, patientId))) {

@@ -16,7 +16,8 @@ import type { DbCollection } from '../../store/database.js';
 import { opaqueToken, sweepExpired, tokenHash } from '../opaque-tokens.js';
 import { clock } from '../clock.js';
 import { LIFETIME } from './lifetimes.js';
-import { isPatientOf, referencedId } from './patients.js';
+import { bareId, referencedId } from '../references.js';
+import { isPatientOf } from './patients.js';
 
 export interface LaunchDoc {
   /** tokenHash(launch) */
@@ -36,8 +37,6 @@ export interface LaunchContext {
   patient: string;
   encounter?: string;
 }
-
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 const LAUNCHES = 'auth_launches';
 
@@ -65,10 +64,11 @@ export async function redeemLaunch(deps: AuthDeps, launch: string, clientId: str
   return { patient: doc.patient, ...(doc.encounter ? { encounter: doc.encounter } : {}) };
 }
 
-function bareId(value: unknown, type: string, field: string): string {
+/** The id of the `type` named by body field `field` (`Type/id` or `id`); 400 when missing or malformed. */
+function idParam(value: unknown, type: string, field: string): string {
   if (typeof value !== 'string' || value === '') throw new OAuthError(400, 'invalid_request', `${field} is required: "${type}/{id}" or "{id}"`);
-  const id = value.startsWith(`${type}/`) ? value.slice(type.length + 1) : value;
-  if (!ID.test(id)) throw new OAuthError(400, 'invalid_request', `${field} must be "${type}/{id}" or "{id}"`);
+  const id = bareId(value, type);
+  if (id === undefined) throw new OAuthError(400, 'invalid_request', `${field} must be "${type}/{id}" or "{id}"`);
   return id;
 }
 
@@ -90,8 +90,8 @@ async function createLaunch(deps: AuthDeps, req: Request, res: Response): Promis
   if (typeof body.client_id !== 'string' || body.client_id === '') throw new OAuthError(400, 'invalid_request', 'client_id is required');
   const client = await getClient(deps, body.client_id);
   if (!client) throw new OAuthError(400, 'invalid_request', 'client_id names no registered app');
-  const patient = bareId(body.patient, 'Patient', 'patient');
-  const encounter = body.encounter === undefined || body.encounter === null ? undefined : bareId(body.encounter, 'Encounter', 'encounter');
+  const patient = idParam(body.patient, 'Patient', 'patient');
+  const encounter = body.encounter === undefined || body.encounter === null ? undefined : idParam(body.encounter, 'Encounter', 'encounter');
   if (!(await deps.store.readCurrent('Patient', patient))) throw new OAuthError(400, 'invalid_request', `patient: Patient/${patient} does not exist`);
   if (encounter !== undefined) {
     const found = await deps.store.readCurrent('Encounter', encounter);

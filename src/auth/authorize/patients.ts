@@ -5,30 +5,12 @@
  */
 import { matchingIds } from '../../search/execute/search.js';
 import type { AuthDeps } from '../types.js';
+import { isValidId } from '../../fhir/ids.js';
+import { referencedId } from '../references.js';
 import type { PatientChoice } from './pages.js';
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** At most this many resources are looked at per relation. */
 const LIMIT = 1000;
-
-/** The id in `Type/id`, `{base}/Type/id` or `Type/id/_history/n` when it names this server's `type`; else undefined. */
-export function referencedId(reference: string | undefined, type: string, baseUrl: string): string | undefined {
-  if (!reference) return undefined;
-  let rel = reference;
-  if (/^https?:\/\//.test(rel)) {
-    const base = `${baseUrl.replace(/\/+$/, '')}/`;
-    if (!rel.startsWith(base)) return undefined;
-    rel = rel.slice(base.length);
-  }
-  const m = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(\/_history\/[^/]+)?$/.exec(rel);
-  return m && m[1] === type ? m[2] : undefined;
-}
-
-/** A patient as the user typed or chose it: `Patient/{id}` or `{id}`; undefined when neither. */
-export function patientIdOf(value: string): string | undefined {
-  const id = value.startsWith('Patient/') ? value.slice('Patient/'.length) : value;
-  return ID.test(id) ? id : undefined;
-}
 
 export function displayName(resource: fhir4.Patient | fhir4.Practitioner | undefined, fallback: string): string {
   const name = resource?.name?.find((n) => n.use === 'official') ?? resource?.name?.[0];
@@ -76,7 +58,7 @@ export async function patientsOf(deps: AuthDeps, practitionerId: string): Promis
 
 /** Is `patientId` one of the practitioner's patients? One search per relation, naming the patient, stopping at the first match. */
 export async function isPatientOf(deps: AuthDeps, practitionerId: string, patientId: string): Promise<boolean> {
-  if (!ID.test(patientId)) return false;
+  if (!isValidId(patientId)) return false;
   const ctx = { store: deps.store, baseUrl: deps.config.baseUrl };
   const me = `Practitioner/${practitionerId}`;
   const patient = `Patient/${patientId}`;

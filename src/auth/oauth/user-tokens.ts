@@ -7,6 +7,7 @@
 import type { AuthDeps, OAuthClient, UserGrant } from '../types.js';
 import { splitScopes } from '../scopes.js';
 import { smartEndpoints } from '../endpoints.js';
+import { bareId } from '../references.js';
 import { signIdToken } from './id-token.js';
 import { issueRefreshToken, refreshAccess, type RefreshTokenDoc } from './refresh-tokens.js';
 
@@ -22,12 +23,6 @@ export interface TokenResponse {
   smart_style_url?: string;
   id_token?: string;
   refresh_token?: string;
-}
-
-/** `Patient/1` or `1` -> `1` */
-export function bareId(reference: string | undefined, type: string): string | undefined {
-  if (!reference) return undefined;
-  return reference.startsWith(`${type}/`) ? reference.slice(type.length + 1) : reference;
 }
 
 export function userTokenTtl(deps: AuthDeps, client: OAuthClient): number {
