@@ -12,6 +12,7 @@ const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
 const SALT_BYTES = 16;
+const MAX_WORK = 4 * N * R * P;
 
 function scrypt(secret: string, salt: Buffer, n: number, r: number, p: number, keylen: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -32,8 +33,9 @@ export async function verify(secret: string, stored: string | undefined): Promis
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [n, r, p] = parts.slice(1, 4).map(Number);
   // Only parameters this module could have written: a damaged record must not cost a fortune.
-  if (!Number.isInteger(n) || n < 2 || n > 2 ** 20 || (n & (n - 1)) !== 0) return false;
-  if (!Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16) return false;
+  if (!Number.isInteger(n) || n < 2 || (n & (n - 1)) !== 0 || !Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1) return false;
+  // ... and at most 4 times the work of this module's own (a damaged record could ask for gigabytes).
+  if (n * r * p > MAX_WORK) return false;
   try {
     const salt = Buffer.from(parts[4], 'base64url');
     const expected = Buffer.from(parts[5], 'base64url');
