@@ -56,11 +56,6 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
   const summaryCount = compiled.summary === 'count';
   const wantTotal = summaryCount || compiled.total === 'accurate' || compiled.total === 'estimate' || (compiled.total === undefined && !cursor);
 
-  // Only what the page needs of each index document: its id, its sort values (the cursor), and its
-  // entries when they are followed by _include.
-  const projection: Record<string, 1> = { _id: 1 };
-  for (const k of keys) projection[k.field] = 1;
-  if (compiled.include.length) projection['_idx.e'] = 1;
   let docs: Doc[] = [];
   let hasMore = false;
   let hasBefore = false;
@@ -69,7 +64,7 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
     // The first page and its total in one pass when the matches are few enough to hold.
     const found = await store
       .searchOf(input.type)
-      .find(filter, { sort: sortDocument(keys), limit: COUNT_WITH_PAGE + 1, projection, session })
+      .find(filter, { sort: sortDocument(keys), limit: COUNT_WITH_PAGE + 1, session })
       .toArray();
     if (found.length <= COUNT_WITH_PAGE) {
       total = found.length;
@@ -83,7 +78,7 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
     const pageFilter = cursor ? and([filter, afterFilter(order, cursor.values)]) : filter;
     const found = await store
       .searchOf(input.type)
-      .find(pageFilter, { sort: sortDocument(order), limit: count + 1, projection, session })
+      .find(pageFilter, { sort: sortDocument(order), limit: count + 1, session })
       .toArray();
     const more = found.length > count;
     docs = found.slice(0, count);
@@ -99,7 +94,7 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
   if (wantTotal && total === undefined) total = await store.searchOf(input.type).countDocuments(filter, { session });
   const versions = await store.readMany(input.type, docs.map((d) => String(d._id)), session);
   const byId = new Map(docs.map((d) => [String(d._id), d]));
-  const matches: Found[] = versions.map((v) => ({ version: v, idx: (byId.get(v.id)!._idx ?? {}) as Found['idx'] }));
+  const matches: Found[] = versions.map((v) => ({ version: v, idx: byId.get(v.id)!._idx as Found['idx'] }));
   const included = await addIncludes(ctx, input.type, compiled, matches);
 
   const page: SearchPage = { compiled, matches, included, total };
