@@ -23,6 +23,11 @@ export class GroupCommit {
    */
   constructor(private readonly db: Database, private readonly maxGroup = 256, private readonly maxInFlight = 2) {}
 
+  /** Writes waiting and groups being committed (for diagnostics). */
+  get state(): { queued: number; inFlight: number } {
+    return { queued: this.queue.length, inFlight: this.inFlight };
+  }
+
   run<R>(work: Work<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });

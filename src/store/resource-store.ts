@@ -66,6 +66,8 @@ const MAX_CAS_RETRIES = 20;
 
 export class ResourceStore {
   private readonly preparedTypes = new Map<string, Promise<void>>();
+  /** Types whose collections and indexes are being made (for diagnostics). */
+  private readonly preparing = new Set<string>();
 
   private readonly groupCommit: GroupCommit;
 
@@ -93,6 +95,12 @@ export class ResourceStore {
     const doc: SearchDoc = { _id: id, _idx: this.indexer(resource) };
     if (isNew) await coll.insertOne(doc, { session });
     else await coll.replaceOne({ _id: id }, doc, { upsert: true, session });
+  }
+
+  /** What the store and its database are doing now (to diagnose a stuck request). */
+  activity(): Record<string, unknown> {
+    const db = this.db as Database & { activity?: () => Record<string, unknown> };
+    return { groupCommit: this.groupCommit.state, preparing: [...this.preparing], engine: db.activity?.() };
   }
 
   /** The search index collection of a type (for src/search). */
@@ -280,6 +288,11 @@ export class ResourceStore {
         await this.db.collection(TYPES_COLLECTION).updateOne({ _id: type }, { $set: { type } }, { upsert: true });
       })();
       p.catch(() => this.preparedTypes.delete(type));
+      this.preparing.add(type);
+      const settled = (): void => {
+        this.preparing.delete(type);
+      };
+      p.then(settled, settled);
       this.preparedTypes.set(type, p);
     }
     return p;

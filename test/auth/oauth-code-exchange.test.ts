@@ -37,7 +37,7 @@ describe('authorization_code with the authorize part\'s codes', () => {
   it('a wrong code_verifier or redirect_uri: invalid_grant', async () => {
     const grant = userGrant(pub, 'patient/*.rs');
     let code = await issueCode(t.auth.deps, grant, { redirectUriGiven: true, codeChallenge: challenge });
-    assertOAuthError(await postToken(t, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: `${verifier.slice(0, -1)}A`, client_id: pub }), 400, 'invalid_grant');
+    assertOAuthError(await postToken(t, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: `${verifier.slice(0, -1)}${verifier.endsWith('A') ? 'B' : 'A'}`, client_id: pub }), 400, 'invalid_grant');
     code = await issueCode(t.auth.deps, grant, { redirectUriGiven: true, codeChallenge: challenge });
     assertOAuthError(await postToken(t, { grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.org/other', code_verifier: verifier, client_id: pub }), 400, 'invalid_grant');
     code = await issueCode(t.auth.deps, grant, { redirectUriGiven: true, codeChallenge: challenge });

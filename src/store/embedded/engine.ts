@@ -260,6 +260,11 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     await this.env.flushed;
   }
 
+  /** What the engine is doing now: the write lock, pending commits (to diagnose a stuck request). */
+  activity(): Record<string, unknown> {
+    return { state: this.state, lock: this.lock.state, pending: this.pending.state, indexBuilds: [...this.building.keys()], stats: this.stats };
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
     this.catalog.get('$ping');

@@ -15,6 +15,11 @@ export class Mutex {
   private locked = false;
   private readonly waiters: (() => void)[] = [];
 
+  /** Held, and how many wait (for diagnostics). */
+  get state(): { held: boolean; waiting: number } {
+    return { held: this.locked, waiting: this.waiters.length };
+  }
+
   tryAcquire(): (() => void) | undefined {
     if (this.locked) return undefined;
     this.locked = true;
@@ -53,6 +58,11 @@ export class CommitQueue {
   private readonly plain = new Set<Promise<unknown>>();
   /** Insertion-ordered, so iteration is lmdb's commit order (callbacks run FIFO). */
   private readonly txns = new Set<TxnState>();
+
+  /** Pending commits (for diagnostics): plain writes, and transactions by number and state. */
+  get state(): { plain: number; txns: { number: number; commit: CommitState; dependsOn: number[] }[] } {
+    return { plain: this.plain.size, txns: [...this.txns].map((t) => ({ number: t.number, commit: t.commit, dependsOn: t.readsThrough.map((d) => d.number) })) };
+  }
 
   trackPlain(p: Promise<unknown>): void {
     this.plain.add(p);
