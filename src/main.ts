@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { openDatabase } from './store/open.js';
 import { createApp } from './app.js';
+import { isUnreachableCommitFailure } from './store/embedded/engine.js';
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +18,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config);
+  process.on('unhandledRejection', (reason) => {
+    if (isUnreachableCommitFailure(reason)) {
+      logger.error({ err: reason }, 'the embedded store failed to commit a batch (disk full or I/O error); its writes were refused');
+      return;
+    }
+    logger.fatal({ err: reason }, 'unhandled promise rejection: stopping');
+    process.exit(1);
+  });
   const db = await openDatabase(config, logger);
   const { app, auth } = await createApp({ config, db, logger });
   printGenerated(auth.generated);

@@ -26,6 +26,9 @@ export function toFhirError(err: unknown, maxBody: number): FhirError {
     case 'stream.encoding.set':
       return new FhirError(400, 'invalid', e.message ?? 'The request body could not be read');
   }
+  if ((e as { codeName?: string })?.codeName === 'StorageCommitFailed' || (e as { code?: number })?.code === 14031) {
+    return new FhirError(503, 'transient', 'The store could not write to disk (disk full or I/O error): nothing was written; try again later', { headers: { 'Retry-After': '30' } });
+  }
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && e.expose !== false) {
     return new FhirError(status, 'invalid', e.message ?? 'Bad request');

@@ -14,6 +14,7 @@ import type { ResourceStore } from '../store/resource-store.js';
 import { parseQuery, type FhirRequest, type FhirResponse, type QueryPairs } from './interaction.js';
 import type { Router } from './router.js';
 import type { ReturnPreference } from '../fhir/prefer.js';
+import { toFhirError } from '../fhir/error-handler.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
@@ -268,9 +269,10 @@ async function resolveConditionalReferences(ctx: ConditionalContext, resource: u
   }
 }
 
-function entryFailure(err: unknown, p: PlannedEntry): FhirError {
+function entryFailure(thrown: unknown, p: PlannedEntry): FhirError {
   const label = `Bundle.entry[${p.index}]${p.entry.fullUrl ? ` (${p.entry.fullUrl})` : ''} ${p.method} ${p.entry.request?.url}`;
-  if (!(err instanceof FhirError)) return new FhirError(500, 'exception', `${label} failed: ${(err as Error)?.message ?? String(err)}`);
+  const err = toFhirError(thrown, 0);
+  if (!(thrown instanceof FhirError) && err.status === 500) return new FhirError(500, 'exception', `${label} failed: ${(thrown as Error)?.message ?? String(thrown)}`);
   const issues = err.outcome.issue.map((i) => ({
     ...i,
     diagnostics: `${label}: ${i.diagnostics ?? ''}`,

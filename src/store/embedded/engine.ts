@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { Database, DbCollection, DbSession, Doc, IndexOptions } from '../database.js';
-import { badValue, dependencyFailed, noSuchTransaction } from './errors.js';
+import { badValue, commitFailed, dependencyFailed, noSuchTransaction } from './errors.js';
 import { buildIndex, matchExisting, newIndexDef, openStore, parseIndexSpec, type CatalogDb } from './catalog.js';
 import { EmbeddedCollection, type CollectionHost } from './collection.js';
 import { checkAllUnique } from './indexes.js';
@@ -121,7 +121,7 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     const release = insideTxn ? () => {} : (this.lock.tryAcquire() ?? (await this.lock.acquire()));
     let queued: Promise<Outcome<R>>;
     try {
-      queued = this.env.transaction(() => attempt(fn));
+      queued = this.lmdbTransaction(() => attempt(fn));
       this.pending.trackPlain(queued);
     } finally {
       release();
@@ -130,6 +130,22 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     if (!outcome.ok) throw outcome.error;
     await this.env.flushed;
     return outcome.value;
+  }
+
+  /**
+   * Queues `fn` as an lmdb transaction callback. When lmdb cannot commit the batch (disk full, I/O
+   * error), every callback of it is rejected with an error whose `commitError` is a second,
+   * rejected promise holding the cause, which nobody else handles: it is handled here and the
+   * write fails with commitFailed (StorageCommitFailed), which the HTTP layer answers 503. (lmdb
+   * also rejects a promise of its own that nobody can reach: see isUnreachableCommitFailure.)
+   */
+  private lmdbTransaction<R>(fn: () => R): Promise<R> {
+    return this.env.transaction(fn).catch(async (err: unknown) => {
+      const pending = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
+      if (!pending || typeof pending.then !== 'function') throw err;
+      const cause = await pending.then(() => err, (reason: unknown) => reason);
+      throw commitFailed(cause);
+    });
   }
 
   write<R>(store: CollStore, session: DbSession | undefined, op: (layer: WriteLayer) => R): Promise<R> {
@@ -231,7 +247,7 @@ export class EmbeddedDatabase implements Database, CollectionHost {
     }
     const layers = [...txn.layers.values()];
     txn.commit = 'queued';
-    const queued = this.env.transaction(() => {
+    const queued = this.lmdbTransaction(() => {
       const outcome = attempt(() => {
         const unapplied = txn.unappliedDependency();
         if (unapplied) throw dependencyFailed(txn.number, unapplied.number);
@@ -282,6 +298,15 @@ export class EmbeddedDatabase implements Database, CollectionHost {
       release();
     }
   }
+}
+
+/**
+ * True for the rejection lmdb leaves unhandled when a batch fails to commit: the promise of its
+ * own batch-start instruction, which no caller ever receives. Every write of the batch has been
+ * rejected to its caller already, so the server logs this one instead of ending the process.
+ */
+export function isUnreachableCommitFailure(reason: unknown): boolean {
+  return reason instanceof Error && reason.message.startsWith('Commit failed') && 'commitError' in reason;
 }
 
 /** Opens (creating if needed) an embedded database stored in `dir`. */

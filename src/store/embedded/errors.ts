@@ -42,6 +42,17 @@ export function dependencyFailed(txn: number, dependency: number): EngineError {
   return err;
 }
 
+/**
+ * lmdb could not commit the batch this write was in (disk full, I/O error): nothing of it was
+ * written. `cause` is lmdb's own error.
+ */
+export function commitFailed(cause: unknown): EngineError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  const err = new EngineError(14031, 'StorageCommitFailed', `The embedded store could not commit to disk (${detail}); nothing was written`);
+  err.cause = cause;
+  return err;
+}
+
 /** Renders a value the way the server prints dup keys: { field: "value" }. */
 function show(v: unknown): string {
   if (v === undefined) return 'null';
