@@ -24,7 +24,7 @@
  * Env: BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1), BENCH_SERIAL_SECONDS (2, 0 = skip),
  * BENCH_CONNECTIONS (10), BENCH_TX_CONNECTIONS (4), BENCH_SCALE (10, 0 = skip the Nx set),
  * BENCH_PAIRS (8) values rotated over per query, BENCH_INGEST_TIMEOUT_SECONDS (300),
- * BENCH_AUTHORIZATION, BENCH_SHOW_SERVER_LOG. Prints a table with PASS/FAIL; always exits 0
+ * BENCH_AUTHORIZATION, BENCH_SHOW_SERVER_LOG, BENCH_KEEP_DATA (keep the stores, for profiling). Prints a table with PASS/FAIL; always exits 0
  * (1 only if it cannot run at all).
  */
 import fs from 'node:fs';
@@ -526,7 +526,8 @@ async function runDataset(sources: Source[], dataset: string, rounds: number[]):
       if (process.env.BENCH_SHOW_SERVER_LOG) log(s.output.join('\n'));
       else if (s.output.length) log(`${dataset}: server printed ${s.output.length} log line(s) (BENCH_SHOW_SERVER_LOG=1 to see them)`);
     }
-    await fsp.rm(dataDir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_DATA) log(`${dataset}: data kept in ${dataDir} (BENCH_KEEP_DATA)`);
+    else await fsp.rm(dataDir, { recursive: true, force: true });
   }
 }
 
