@@ -6,10 +6,10 @@
  * admin@localhost is created with a generated password, returned once to be printed.
  */
 import crypto from 'node:crypto';
-import type { Account, AuthDeps } from '../types.js';
+import type { AuthDeps } from '../types.js';
 import { FhirError } from '../../fhir/errors.js';
 import { hash, verify } from '../hashing.js';
-import { findByClaim, newAccountId, registerAccount, users } from './directory.js';
+import { findByClaim, newAccount, newAccountId, registerAccount, users } from './directory.js';
 
 export const GENERATED_ADMIN_EMAIL = 'admin@localhost';
 
@@ -24,9 +24,7 @@ async function createAdministrator(deps: AuthDeps, email: string, password: stri
   const accountId = newAccountId();
   try {
     await registerAccount(deps, accountId, [{ field: 'email', value: email }], async () => {
-      const account: Account = {
-        _id: accountId, role: 'admin', email, name: 'Administrator', passwordHash, failedLogins: 0, createdAt: new Date().toISOString(),
-      };
+      const account = newAccount({ _id: accountId, role: 'admin', email, name: 'Administrator', passwordHash });
       return { account, result: undefined };
     });
   } catch (err) {

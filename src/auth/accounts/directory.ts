@@ -37,6 +37,16 @@ export const loginKey = (c: LoginClaim): string => `${c.field}:${c.value}`;
 
 export const newAccountId = (): string => crypto.randomUUID();
 
+/** A new account record: no failed logins yet, created now. */
+export function newAccount(fields: Pick<Account, '_id' | 'role' | 'email' | 'name' | 'passwordHash'> & Partial<Pick<Account, 'cpf' | 'crm' | 'fhirUser'>>): Account {
+  return { ...fields, failedLogins: 0, createdAt: new Date().toISOString() };
+}
+
+/** The name shown on pages for a HumanName: its text, else the given names and the family name. */
+export function displayName(name: fhir4.HumanName): string {
+  return name.text ?? [...(name.given ?? []), name.family].join(' ');
+}
+
 /** An account as handed to other modules: without its password hash. */
 export function withoutSecrets(account: Account): Account {
   return { ...account, passwordHash: '' };

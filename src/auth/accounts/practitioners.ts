@@ -4,10 +4,10 @@
  * fhirUser Practitioner/{id}) in one transaction. 409 for a CRM/UF or e-mail already in use.
  */
 import type { Request, Response } from 'express';
-import type { Account, AuthDeps } from '../types.js';
+import type { AuthDeps } from '../types.js';
 import { asBody, FieldProblems, readCrm, readEmail, readHumanName, readPassword, readSpecialty } from './fields.js';
 import { hash } from '../hashing.js';
-import { checkAvailable, newAccountId, registerAccount, type LoginClaim } from './directory.js';
+import { checkAvailable, displayName, newAccount, newAccountId, registerAccount, type LoginClaim } from './directory.js';
 import { sendCreated } from './http.js';
 
 export const CRM_SYSTEM = 'https://saude.gov.br/fhir/sid/crm';
@@ -28,7 +28,7 @@ export function createPractitioner(deps: AuthDeps) {
     await checkAvailable(deps, claims);
     const passwordHash = await hash(password);
     const accountId = newAccountId();
-    const displayName = name.text ?? [...(name.given ?? []), name.family].join(' ');
+    const shownName = displayName(name);
     const practitioner: fhir4.Practitioner = {
       resourceType: 'Practitioner',
       active: true,
@@ -42,22 +42,12 @@ export function createPractitioner(deps: AuthDeps) {
       const role: fhir4.PractitionerRole = {
         resourceType: 'PractitionerRole',
         active: true,
-        practitioner: { reference: `Practitioner/${v.id}`, display: displayName },
+        practitioner: { reference: `Practitioner/${v.id}`, display: shownName },
         ...(specialty ? { specialty: [specialty] } : {}),
         telecom: [{ system: 'email', value: email, use: 'work' }],
       };
       await deps.store.create('PractitionerRole', role, options);
-      const account: Account = {
-        _id: accountId,
-        role: 'practitioner',
-        email,
-        crm,
-        fhirUser: `Practitioner/${v.id}`,
-        name: displayName,
-        passwordHash,
-        failedLogins: 0,
-        createdAt: new Date().toISOString(),
-      };
+      const account = newAccount({ _id: accountId, role: 'practitioner', email, crm, fhirUser: `Practitioner/${v.id}`, name: shownName, passwordHash });
       return { account, result: v };
     });
     deps.logger.info({ account: accountId, fhirUser: `Practitioner/${created.id}` }, 'practitioner account created');

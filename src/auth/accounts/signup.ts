@@ -5,11 +5,11 @@
  * already in use is 409 naming it. Unknown keys are ignored; the password is only ever hashed.
  */
 import type { Request, Response } from 'express';
-import type { Account, AuthDeps } from '../types.js';
+import type { AuthDeps } from '../types.js';
 import { CPF_SYSTEM } from './cpf.js';
 import { asBody, FieldProblems, readBirthDate, readCpf, readEmail, readHumanName, readPassword } from './fields.js';
 import { hash } from '../hashing.js';
-import { checkAvailable, newAccountId, registerAccount, type LoginClaim } from './directory.js';
+import { checkAvailable, displayName, newAccount, newAccountId, registerAccount, type LoginClaim } from './directory.js';
 import { sendCreated } from './http.js';
 
 export function signup(deps: AuthDeps) {
@@ -38,17 +38,7 @@ export function signup(deps: AuthDeps) {
     };
     const created = await registerAccount(deps, accountId, claims, async (session) => {
       const v = await deps.store.create('Patient', patient, session ? { session } : {});
-      const account: Account = {
-        _id: accountId,
-        role: 'patient',
-        email,
-        cpf,
-        fhirUser: `Patient/${v.id}`,
-        name: name.text ?? [...(name.given ?? []), name.family].join(' '),
-        passwordHash,
-        failedLogins: 0,
-        createdAt: new Date().toISOString(),
-      };
+      const account = newAccount({ _id: accountId, role: 'patient', email, cpf, fhirUser: `Patient/${v.id}`, name: displayName(name), passwordHash });
       return { account, result: v };
     });
     deps.logger.info({ account: accountId, fhirUser: `Patient/${created.id}` }, 'patient signed up');

@@ -30,6 +30,15 @@ async function callerOf(deps: AuthDeps, req: Request, form: Record<string, unkno
 
 type Introspection = Record<string, unknown> & { active: boolean };
 
+/** The launch context and user of a token, as introspection reports it (absent members left out). */
+function contextMembers(c: { patient?: string; encounter?: string; fhirUser?: string }): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (c.patient) out.patient = c.patient;
+  if (c.encounter) out.encounter = c.encounter;
+  if (c.fhirUser) out.fhirUser = c.fhirUser;
+  return out;
+}
+
 async function accessTokenInfo(deps: AuthDeps, token: string, caller: Caller): Promise<Introspection | undefined> {
   if (token.split('.').length !== 3) return undefined;
   const claims = await deps.tokens.decode(token);
@@ -47,9 +56,7 @@ async function accessTokenInfo(deps: AuthDeps, token: string, caller: Caller): P
     iss: claims.iss,
     aud: claims.aud,
     jti: claims.jti,
-    ...(claims.patient ? { patient: claims.patient } : {}),
-    ...(claims.encounter ? { encounter: claims.encounter } : {}),
-    ...(claims.fhirUser ? { fhirUser: claims.fhirUser } : {}),
+    ...contextMembers(claims),
   };
 }
 
@@ -66,9 +73,7 @@ async function refreshTokenInfo(deps: AuthDeps, token: string, caller: Caller): 
     iat: doc.iat,
     sub: doc.accountId,
     iss: deps.issuer,
-    ...(doc.patient ? { patient: doc.patient } : {}),
-    ...(doc.encounter ? { encounter: doc.encounter } : {}),
-    ...(doc.fhirUser ? { fhirUser: doc.fhirUser } : {}),
+    ...contextMembers(doc),
   };
 }
 
