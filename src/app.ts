@@ -31,13 +31,19 @@ export const STARTUP_TYPES = [
 
 /**
  * Date sort keys with an index: `_lastUpdated` everywhere (its values only grow, so the index
- * appends) and the date parameter searched most per type (`date`, Patient `birthdate`).
+ * appends) and the date parameter searched most per type (`date`, Patient `birthdate`). Each index
+ * holds both ends, `{hi, lo}` and `{lo, hi}`: a single-valued parameter's whole condition is on
+ * them (compile.ts), so the index alone answers it (the engine's covered scans, MongoDB's covered
+ * plans), and each still serves the sort on its leading end.
  */
 const INDEXED_DATES: Record<string, string> = { Patient: 'birthdate' };
 
 function dateSortIndexes(type: string): Array<Record<string, 1>> {
   const codes = ['_lastUpdated', INDEXED_DATES[type] ?? 'date'].filter((c) => getSearchParameter(type, c)?.type === 'date');
-  return codes.flatMap((code) => [{ [`_idx.sort.${code}.hi`]: 1 as const }, { [`_idx.sort.${code}.lo`]: 1 as const }]);
+  return codes.flatMap((code) => {
+    const [lo, hi] = [`_idx.sort.${code}.lo`, `_idx.sort.${code}.hi`];
+    return [{ [hi]: 1 as const, [lo]: 1 as const }, { [lo]: 1 as const, [hi]: 1 as const }];
+  });
 }
 
 export interface AppParts {

@@ -78,6 +78,18 @@ export function isSearchable(def: SearchParameterDef): boolean {
   return (def.branches.length > 0 && def.type !== 'special') || specialSearchKind(def) !== undefined;
 }
 
+/** Date parameters with at most one value per resource, by `Type.code`: scripts/generate-single-valued.ts */
+const SINGLE_VALUED = require('./generated/single-valued.json') as Record<string, string>;
+
+/**
+ * Does this (date) parameter take at most one value per resource of its type? Then its one index
+ * entry's range is also its sort keys' (`_idx.sort.<code>`). Only the core definition the table
+ * was generated for: a project parameter redefining the code is not.
+ */
+export function isSingleValued(def: SearchParameterDef): boolean {
+  return def.origin === 'core' && def.expression !== undefined && SINGLE_VALUED[`${def.resourceType}.${def.code}`] === def.expression;
+}
+
 /** The registry entry for `code` on resource type `type`, or undefined. */
 export function getSearchParameter(type: string, code: string): SearchParameterDef | undefined {
   return table(type).codes.get(code);

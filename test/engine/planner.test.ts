@@ -89,9 +89,10 @@ describe('embedded query planning', () => {
     const r = await measure(() => c.find({ at: { $gte: 100, $lt: 150 } }).toArray());
     assert.equal(r.result.length, 50);
     assert.equal(r.examined, 50);
+    // a count whose filter reads only the index's field is answered from the index keys
     const open = await measure(() => c.countDocuments({ at: { $gt: N - 10 } }));
     assert.equal(open.result, 9);
-    assert.equal(open.examined, 9);
+    assert.equal(open.examined, 0);
   });
 
   test('$or of indexable branches is a union of index lookups', async () => {

@@ -44,6 +44,23 @@ describe('searches that use an index', { skip: process.env.MONGODB_URI ? 'engine
     assert.ok(r.examined <= 2 * 30 + 20, `examined ${r.examined} documents for 30 matches of ${N}`);
   });
 
+  it('Encounter.date is single-valued: the date index alone counts the matches and orders the page', async () => {
+    // read: the page's 20 index documents and its 20 resources, not the other 10 matches (and
+    // the token's revocation lookup, one get)
+    const r = await examined('/fhir/Encounter?date=ge2020-01-01&_count=20');
+    assert.equal(r.total, 30);
+    assert.equal(r.examined, 2 * 20 + 1);
+    const count = await examined('/fhir/Encounter?date=ge2020-01-01&_summary=count');
+    assert.deepEqual(count, { examined: 1, total: 30 });
+    const lt = await examined('/fhir/Encounter?date=lt2019-01-01&_summary=count');
+    assert.deepEqual(lt, { examined: 1, total: 270 });
+    const next = await request(t.app).get('/fhir/Encounter?date=ge2020-01-01&_count=20');
+    const page2 = await request(t.app).get(new URL(next.body.link.find((l: { relation: string }) => l.relation === 'next').url).pathname + new URL(next.body.link.find((l: { relation: string }) => l.relation === 'next').url).search);
+    assert.equal(page2.body.entry.length, 10);
+    const ids = new Set([...next.body.entry, ...page2.body.entry].map((e: { resource: { id: string } }) => e.resource.id));
+    assert.equal(ids.size, 30);
+  });
+
   it('Observation?patient=X&code=Y scans the most selective key', async () => {
     const patients = await request(t.app).get('/fhir/Patient?name=idx0');
     const pid = patients.body.entry[0].resource.id;

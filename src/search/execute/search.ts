@@ -61,14 +61,15 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
   let hasBefore = false;
   let total: number | undefined;
   if (wantTotal && !cursor && !summaryCount && count > 0) {
-    // The first page and its total in one pass when the matches are few enough to hold.
+    // The first page and its total in one pass when the matches are few enough to hold: the ids
+    // and sort keys of the matches (an index can answer that alone), then the page's index values.
     const found = await store
       .searchOf(input.type)
-      .find(filter, { sort: sortDocument(keys), limit: COUNT_WITH_PAGE + 1, session })
+      .find(filter, { sort: sortDocument(keys), limit: COUNT_WITH_PAGE + 1, projection: keysProjection(keys), session })
       .toArray();
     if (found.length <= COUNT_WITH_PAGE) {
       total = found.length;
-      docs = found.slice(0, count);
+      docs = await inOrder(ctx, input.type, found.slice(0, count));
       hasMore = found.length > count;
     }
   }
@@ -103,6 +104,19 @@ export async function runSearch(ctx: FilterContext, input: SearchInput): Promise
     if (hasBefore) page.previous = encodeCursor(cursorOf(docs[0], keys, 'p'));
   }
   return page;
+}
+
+/** The projection onto a page's sort keys (and `_id`). */
+function keysProjection(keys: readonly SortKey[]): Record<string, 1> {
+  return Object.fromEntries(keys.map((k) => [k.field, 1 as const]));
+}
+
+/** The whole index documents of `found` (projected ones), in their order. */
+async function inOrder(ctx: FilterContext, type: string, found: Doc[]): Promise<Doc[]> {
+  if (found.length === 0) return [];
+  const ids = found.map((d) => String(d._id));
+  const byId = new Map((await ctx.store.searchOf(type).find({ _id: { $in: ids } }, { session: ctx.session }).toArray()).map((d) => [String(d._id), d]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** Ids of the current resources matching a search (conditional interactions), at most `limit`. */

@@ -16,12 +16,12 @@
  * Only `$elemMatch`, `$in`, `$all`, `$regex`, `$gt(e)`, `$lt(e)`, `$exists`, `$nor`, `$and` and
  * `$or` are used; never `{'a.b': null}`, `{'a.0': ...}` or a whole-document equality.
  */
-import { getSearchParameter, isSearchable } from '../parameters.js';
+import { getSearchParameter, isSearchable, isSingleValued } from '../parameters.js';
 import type { SearchParameterDef } from '../types.js';
 import { parseChain, parseHas, type ChainContext } from './chain.js';
 import { andFilters, missingFilter, orFilters, orMatches } from './combine.js';
 import { compositeCondition } from './composite.js';
-import { dateCondition, dateSortHint } from './date.js';
+import { dateCondition, dateSortCondition, dateSortHint } from './date.js';
 import { invalid, notSupported } from './errors.js';
 import { numberCondition } from './number.js';
 import { parseName, splitOr } from './parse.js';
@@ -161,10 +161,13 @@ function compileParam(ctx: ParamContext, value: string): Filter | undefined {
     );
   }
   const positive = modifier === 'not' ? undefined : modifier;
-  const matches = values.map((v) => matchValue({ ...ctx, modifier: positive }, def, v));
-  const filter = orMatches(code, matches);
+  const single = def.type === 'date' && modifier === undefined && isSingleValued(def);
+  const filter = single
+    ? orFilters(values.map((v) => dateSortCondition(code, v, ctx.now) as Filter))
+    : orMatches(code, values.map((v) => matchValue({ ...ctx, modifier: positive }, def, v)));
   if (modifier === 'not') return { $nor: [filter] };
   if (def.type === 'date' && modifier === undefined) {
+    // the hint also when exact: one range for the planner instead of a union of the $or's branches
     const hints = values.map((v) => dateSortHint(code, v, ctx.now));
     if (hints.every((h) => h !== undefined)) return andFilters([filter, orFilters(hints as Filter[])]);
   }

@@ -35,6 +35,16 @@ export function dateCondition(name: string, value: string, now: number): Cond {
 }
 
 /**
+ * The exact condition for `value` on the sort keys, for a parameter with at most one entry per
+ * resource (parameters.ts `isSingleValued`): there the smallest lo and largest hi are the entry's
+ * own, so this is the entry condition itself, and an index on the sort keys answers it alone.
+ */
+export function dateSortCondition(code: string, value: string, now: number): Cond {
+  const { prefix, args } = parseDateValue(code, value, now);
+  return rangeCondition(prefix, args, `_idx.sort.${code}.lo`, `_idx.sort.${code}.hi`);
+}
+
+/**
  * A condition on the scalar sort keys (`_idx.sort.<code>.lo` = the smallest entry lo, `.hi` = the
  * largest entry hi) that every match of `value` satisfies: ANDed to the entry condition it changes
  * no result, and it lets an index on the sort keys find the candidates of a date search (ge/gt/sa

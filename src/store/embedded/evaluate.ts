@@ -79,8 +79,51 @@ export function sortDocs(docs: Doc[], sort: SortSpec | undefined): Doc[] {
   }
 }
 
+/** A plain object (not an array, Date, Buffer, RegExp or class instance). */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+/**
+ * An inclusion projection of plain paths (`{_id: 1, 'a.b': 1}`) without mingo, as MongoDB applies
+ * it to documents without arrays on those paths; undefined when it does not apply (then mingo).
+ */
+function includeFast(docs: Doc[], projection: Projection): Doc[] | undefined {
+  const paths: string[][] = [];
+  let withId = true;
+  for (const [path, v] of Object.entries(projection)) {
+    if (path === '_id') withId = v === 1;
+    else if (v === 1 && !path.startsWith('$') && !path.includes('$')) paths.push(path.split('.'));
+    else return undefined;
+  }
+  const out: Doc[] = [];
+  for (const doc of docs) {
+    const picked: Doc = withId && '_id' in doc ? { _id: doc._id } : {};
+    for (const segs of paths) {
+      let from: unknown = doc;
+      let to: Record<string, unknown> = picked;
+      for (let i = 0; i < segs.length; i++) {
+        if (Array.isArray(from)) return undefined;
+        if (!isPlainObject(from) || !(segs[i] in from)) break;
+        const v = from[segs[i]];
+        if (i === segs.length - 1) {
+          if (Array.isArray(v) || isPlainObject(v)) return undefined; // a sub-document or array: mingo copies it
+          to[segs[i]] = v;
+        } else {
+          if (Array.isArray(v)) return undefined;
+          if (!isPlainObject(v)) break;
+          to = isPlainObject(to[segs[i]]) ? (to[segs[i]] as Record<string, unknown>) : (to[segs[i]] = {});
+        }
+        from = v;
+      }
+    }
+    out.push(picked);
+  }
+  return out;
+}
+
 export function project(docs: Doc[], projection: Projection | undefined): Doc[] {
   if (!projection || Object.keys(projection).length === 0 || docs.length === 0) return docs;
+  const fast = includeFast(docs, projection);
+  if (fast) return fast;
   try {
     return mingoFind(docs, {}, projection).all() as Doc[];
   } catch (err) {

@@ -199,3 +199,71 @@ export function mayBeCut(v: unknown): boolean {
 
 export const keyString = (b: Buffer): string => b.toString('latin1');
 export const keyBuffer = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/**
+ * Decodes the component starting at `pos`: its value and where the next one starts, or undefined
+ * when the value cannot be told exactly from the key (a string that may have been cut, objects,
+ * arrays, binary, other). `null` stands for null or missing, which keys do not tell apart.
+ */
+export function decodeComponent(buf: Buffer, pos: number): { value: unknown; end: number } | undefined {
+  const tag = buf[pos];
+  switch (tag) {
+    case TAG.null:
+      return { value: null, end: pos + 1 };
+    case TAG.number:
+    case TAG.date: {
+      if (pos + 9 > buf.length) return undefined;
+      const b = Buffer.from(buf.subarray(pos + 1, pos + 9));
+      if (b[0] & 0x80) b[0] ^= 0x80;
+      else for (let i = 0; i < 8; i++) b[i] ^= 0xff;
+      const n = b.readDoubleBE(0);
+      return { value: tag === TAG.date ? new Date(n) : n, end: pos + 9 };
+    }
+    case TAG.boolean:
+      return pos + 2 <= buf.length ? { value: buf[pos + 1] === 1, end: pos + 2 } : undefined;
+    case TAG.string: {
+      const units: number[] = [];
+      let i = pos + 1;
+      while (i < buf.length) {
+        const b = buf[i];
+        if (b === 0x00) {
+          if (buf[i + 1] === 0xff) {
+            units.push(0);
+            i += 2;
+            continue;
+          }
+          // a payload of MAX_COMPONENT bytes or more may have been cut
+          return i - (pos + 1) >= MAX_COMPONENT ? undefined : { value: String.fromCharCode(...units), end: i + 1 };
+        }
+        if (b < 0x80) (units.push(b), (i += 1));
+        else if (b < 0xe0) (units.push(((b & 0x1f) << 6) | (buf[i + 1] & 0x3f)), (i += 2));
+        else (units.push(((b & 0x0f) << 12) | ((buf[i + 1] & 0x3f) << 6) | (buf[i + 2] & 0x3f)), (i += 3));
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Where the component starting at `pos` ends (any tag; cut payloads end at their terminator too). */
+export function componentEnd(buf: Buffer, pos: number): number {
+  switch (buf[pos]) {
+    case TAG.null:
+    case TAG.empty:
+      return pos + 1;
+    case TAG.number:
+    case TAG.date:
+      return pos + 9;
+    case TAG.boolean:
+      return pos + 2;
+  }
+  let i = pos + 1;
+  while (i < buf.length) {
+    if (buf[i] === 0x00) {
+      if (buf[i + 1] === 0xff) i += 2;
+      else return i + 1;
+    } else i++;
+  }
+  return buf.length;
+}

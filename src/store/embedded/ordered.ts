@@ -1,32 +1,48 @@
 /**
- * Sorted queries with a limit, answered in index order: when the sort fields are the leading
- * fields of a (non-multikey) index, all ascending or all descending, the index is walked forwards
- * or backwards and the walk stops once skip + limit matches are found. Entries with equal index
- * tuples form runs that are sorted with mingo by the full sort spec, so extra sort fields and
+ * Sorted queries with a limit, answered in index order: when the leading sort fields are the
+ * leading fields of a (non-multikey) index, all ascending or all descending, the index is walked
+ * forwards or backwards and the walk stops once skip + limit matches are found. Entries equal on
+ * those fields form runs that are sorted with mingo by the full sort spec, so extra sort fields and
  * tie-breaks keep mingo's order. If a document holds a value whose key order may differ from
  * mingo's (objects, arrays, long cut strings), the caller falls back to sorting in memory.
  */
 import type { Doc, SortSpec } from '../database.js';
 import { pathValues } from './indexes.js';
-import { encodeFull, keyString, MAX_COMPONENT, tagOf, TAG } from './keys.js';
+import { componentEnd, encodeFull, keyString, MAX_COMPONENT, tagOf, TAG } from './keys.js';
 import { mayMatch, type KeyRange, type Plan } from './planner.js';
 import { sortDocs, type Matcher } from './evaluate.js';
 import type { IndexDef, View } from './store.js';
 
 const ORDERABLE = new Set<number>([TAG.null, TAG.number, TAG.string, TAG.boolean, TAG.date]);
 
-/** An index whose key order is the sort order (forwards for 1, backwards for -1). */
-function sortIndex(view: View, sort: SortSpec): { def: IndexDef; dir: 1 | -1 } | undefined {
+/**
+ * An index whose key order is the sort order (forwards for 1, backwards for -1) on the first
+ * `fields` sort fields, which are its leading fields: runs of entries equal on those are then
+ * sorted by the whole sort spec. An index on exactly the sort fields (then `_id`, the key's
+ * tail) is preferred to one that only starts with them.
+ */
+function sortIndex(view: View, sort: SortSpec): { def: IndexDef; dir: 1 | -1; fields: number } | undefined {
   const spec = Object.entries(sort);
   const dir = spec[0][1];
   if (!spec.every(([, d]) => d === dir)) return undefined;
+  let best: { def: IndexDef; dir: 1 | -1; fields: number } | undefined;
   for (const def of view.store.readyIndexes()) {
     if (def.multikey) continue;
-    const order = [...def.fields, '_id'];
-    const n = Math.min(order.length, spec.length);
-    if (spec.slice(0, n).every(([f], i) => f === order[i])) return { def, dir };
+    let n = 0;
+    while (n < def.fields.length && n < spec.length && spec[n][0] === def.fields[n]) n++;
+    if (n === 0) continue;
+    const whole = n === def.fields.length && (spec.length === n || (spec.length === n + 1 && spec[n][0] === '_id'));
+    if (whole) return { def, dir, fields: def.fields.length };
+    best ??= { def, dir, fields: n };
   }
-  return undefined;
+  return best;
+}
+
+/** The bytes of the first `n` components of an index key (its run key). */
+function leading(key: Buffer, n: number): Buffer {
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos = componentEnd(key, pos);
+  return key.subarray(0, pos);
 }
 
 function orderable(def: IndexDef, doc: Doc): boolean {
@@ -64,7 +80,7 @@ export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: Sort
   if (limit <= 0) return undefined;
   const chosen = sortIndex(view, sort);
   if (!chosen) return undefined;
-  const { def, dir } = chosen;
+  const { def, dir, fields } = chosen;
   let ranges: KeyRange[];
   const parts = plan.kind === 'union' ? plan.plans : [plan];
   if (plan.kind === 'scan' && !plan.range) ranges = [{ start: Buffer.alloc(0), end: Buffer.from([0xff]) }];
@@ -102,7 +118,7 @@ export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: Sort
     for (const { key, value: idKey } of iter) {
       store.stats.keysExamined++;
       if (dir === -1 && Buffer.compare(key, r.end) >= 0) continue;
-      const tuple = keyString(key.subarray(0, key.length - idKey.length));
+      const tuple = keyString(fields === def.fields.length ? key.subarray(0, key.length - idKey.length) : leading(key, fields));
       if (tuple !== runKey) {
         flush();
         if (out.length >= need) return page(out);

@@ -7,6 +7,7 @@
  */
 import type { Filter } from '../database.js';
 import { concat, encodeFull, encodeId, encodeTuple, keyString, mayBeCut, prefixEnd, tagOf } from './keys.js';
+import { filterFieldSet } from './covered.js';
 import type { Change } from './overlay.js';
 import type { CollStore, IndexDef } from './store.js';
 
@@ -191,10 +192,16 @@ export function planQuery(store: CollStore, filter: Filter): Plan {
   collect(filter, conds, ors);
   const byId = idPlan(conds.get('_id'));
   if (byId?.kind === 'ids') return byId;
-  let best: { plan: Plan; score: number } | undefined;
+  let best: { plan: Plan; score: number; reads: number } | undefined;
+  let fields: Set<string> | undefined | null = null;
   for (const def of store.readyIndexes()) {
     const p = indexPlan(def, conds);
-    if (p && (!best || p.score > best.score)) best = p;
+    if (!p) continue;
+    if (best && p.score < best.score) continue;
+    // equal scores: the index holding more of the fields the filter reads (it may cover it)
+    if (fields === null) fields = filterFieldSet(filter);
+    const reads = fields ? def.fields.filter((f) => fields!.has(f)).length : 0;
+    if (!best || p.score > best.score || reads > best.reads) best = { ...p, reads };
   }
   if (best) return best.plan;
   if (byId) return byId;

@@ -3,6 +3,7 @@
  * limit and project with mingo's cursor semantics.
  */
 import type { Doc, Filter, FindOptions, SortSpec } from '../database.js';
+import { coveredFind, coveredMatches, coveringIndex } from './covered.js';
 import { compileFilter, project, sortDocs, validateSort } from './evaluate.js';
 import { keyString } from './keys.js';
 import { orderedFind } from './ordered.js';
@@ -122,6 +123,11 @@ export function runFind(view: View, filter: Filter, options: FindOptions = {}): 
   if (sorted) validateSort(options.sort as SortSpec);
   const matcher = compileFilter(filter); // also validates the filter before it is planned
   const plan = planQuery(view.store, filter ?? {});
+  const covering = coveringIndex(view, plan, filter);
+  if (covering) {
+    const found = coveredFind(view, covering, plan, matcher, { sort: sorted ? (options.sort as SortSpec) : undefined, skip, limit, projection: options.projection }, sortDocs);
+    if (found) return project(found, options.projection);
+  }
   if (sorted && limit) {
     const byId = idOrderFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
     if (byId) return project(byId, options.projection);
@@ -136,5 +142,9 @@ export function runFind(view: View, filter: Filter, options: FindOptions = {}): 
 
 export function runCount(view: View, filter: Filter): number {
   if (!view.layered && (!filter || Object.keys(filter).length === 0)) return view.store.docs.getCount();
-  return matching(view, filter).length;
+  const matcher = compileFilter(filter);
+  const plan = planQuery(view.store, filter ?? {});
+  const covering = coveringIndex(view, plan, filter);
+  if (covering) return coveredMatches(view, covering, plan, matcher).length;
+  return matching(view, filter, Infinity, plan, matcher).length;
 }

@@ -37,12 +37,14 @@ export interface EngineStats {
   collectionScans: number;
   /** Queries answered through a secondary index. */
   indexScans: number;
+  /** Of those, the ones tested on the index keys (covered.ts), documents read for the page only. */
+  coveredScans: number;
   /** Transactions that started while earlier ones' commits were pending (and read through them). */
   pipelinedTxns: number;
 }
 
 export function newStats(): EngineStats {
-  return { docsExamined: 0, keysExamined: 0, collectionScans: 0, indexScans: 0, pipelinedTxns: 0 };
+  return { docsExamined: 0, keysExamined: 0, collectionScans: 0, indexScans: 0, coveredScans: 0, pipelinedTxns: 0 };
 }
 
 export class CollStore {
