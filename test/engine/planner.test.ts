@@ -85,6 +85,15 @@ describe('embedded query planning', () => {
     assert.equal(r.examined, N / 100);
   });
 
+  test('two equality conditions on one multikey field read only the documents having both', async () => {
+    const none = await measure(() => c.find({ $and: [{ 'idx.tok': { $in: ['t5', 't6'] } }, { 'idx.tok': 't7' }] }).toArray());
+    assert.equal(none.result.length, 0);
+    assert.equal(none.examined, 0); // t7's 200 entries are scanned, and none has a t5 or t6 entry
+    const both = await measure(() => c.find({ $and: [{ 'idx.tok': { $in: ['t5', 't6'] } }, { 'idx.tok': 'all' }] }).toArray());
+    assert.equal(both.result.length, 2 * (N / 100));
+    assert.equal(both.examined, 2 * (N / 100));
+  });
+
   test('range on an indexed field is an index range scan', async () => {
     const r = await measure(() => c.find({ at: { $gte: 100, $lt: 150 } }).toArray());
     assert.equal(r.result.length, 50);

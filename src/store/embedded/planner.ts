@@ -20,7 +20,17 @@ export interface KeyRange {
 export type Plan =
   | { kind: 'scan'; range?: KeyRange }
   | { kind: 'ids'; keys: Buffer[] }
-  | { kind: 'index'; index: IndexDef; ranges: KeyRange[] }
+  | {
+      kind: 'index';
+      index: IndexDef;
+      ranges: KeyRange[];
+      /**
+       * Further equality conditions on the same (single-field) index, each a list of encoded
+       * values one of which the candidate must have an entry for: tested by key lookups, so the
+       * documents the scanned condition alone would bring are not read (index intersection).
+       */
+      probes?: Buffer[][];
+    }
   | { kind: 'union'; plans: Plan[] };
 
 interface Bound {
@@ -136,12 +146,30 @@ function rangeFor(prefix: Buffer, c: FieldConds, oneSided: boolean): KeyRange {
   return { start, end };
 }
 
+/** At most this many values in an equality condition tested by key lookups. */
+const MAX_PROBE_VALUES = 50;
+
+function probesFor(c: FieldConds, scanned: unknown[]): Buffer[][] | undefined {
+  const probes = (c.eqAlts ?? []).filter((alt) => alt !== scanned && alt.length <= MAX_PROBE_VALUES).map((alt) => alt.map((v) => encodeTuple([v])));
+  return probes.length ? probes : undefined;
+}
+
 function indexPlan(def: IndexDef, conds: Map<string, FieldConds>): { plan: Plan; score: number } | undefined {
+  if (def.fields.length === 1) {
+    const c = conds.get(def.fields[0]);
+    const eq = c && mostSelective(def, c);
+    if (c && eq && eq.length <= MAX_PREFIXES) {
+      const ranges = eq.map((v) => encodeTuple([v])).map((p) => ({ start: p, end: prefixEnd(p) }));
+      const probes = probesFor(c, eq);
+      const plan: Plan = probes ? { kind: 'index', index: def, ranges, probes } : { kind: 'index', index: def, ranges };
+      return { plan, score: 10 + (def.unique ? 100 : 0) };
+    }
+  }
   let prefixes: Buffer[] = [Buffer.alloc(0)];
   let eqCount = 0;
   for (const field of def.fields) {
     const c = conds.get(field);
-    const eq = c && def.fields.length === 1 ? mostSelective(def, c) : c?.eq;
+    const eq = c?.eq;
     if (eq && prefixes.length * eq.length <= MAX_PREFIXES) {
       const parts = eq.map((v) => encodeTuple([v]));
       prefixes = prefixes.flatMap((p) => parts.map((part) => concat(p, part)));

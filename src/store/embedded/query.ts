@@ -5,7 +5,7 @@
 import type { Doc, Filter, FindOptions, SortSpec } from '../database.js';
 import { coveredFind, coveredMatches, coveringIndex } from './covered.js';
 import { compileFilter, project, sortDocs, validateSort } from './evaluate.js';
-import { keyString } from './keys.js';
+import { concat, keyString } from './keys.js';
 import { orderedFind } from './ordered.js';
 import { mayMatch, planQuery, type Plan } from './planner.js';
 import type { View } from './store.js';
@@ -18,15 +18,19 @@ function* committedKeys(view: View, plan: Plan): Generator<Buffer> {
     case 'ids':
       yield* plan.keys;
       return;
-    case 'index':
+    case 'index': {
       stats.indexScans++;
+      const { db } = plan.index;
+      const probes = plan.probes;
       for (const r of plan.ranges) {
-        for (const { value } of plan.index.db.getRange({ start: r.start, end: r.end })) {
+        for (const { value } of db.getRange({ start: r.start, end: r.end })) {
           stats.keysExamined++;
+          if (probes && !probes.every((alt) => alt.some((tuple) => db.doesExist(concat(tuple, value))))) continue;
           yield value;
         }
       }
       return;
+    }
     case 'union':
       for (const p of plan.plans) yield* committedKeys(view, p);
       return;
