@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Database, Doc } from './store/database.js';
-import { extractSearchIndex, getSearchParameter } from './search/index.js';
+import { extractSearchIndex, getSearchParameter, SEARCH_INDEX_FORMAT } from './search/index.js';
 import { ResourceStore } from './store/resource-store.js';
 import { createRouter, type Router } from './resources/router.js';
 import { createBundleProcessor } from './resources/bundle.js';
@@ -56,7 +56,7 @@ export interface AppParts {
 
 export async function createApp({ config, db, logger, uncheckedAccess }: AppParts): Promise<{ app: Express; store: ResourceStore; auth: AuthServer }> {
   await loadValidator();
-  const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc, dateSortIndexes);
+  const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc, dateSortIndexes, SEARCH_INDEX_FORMAT, (message) => logger.info(message));
   // The collections and indexes of the most used types exist from start-up; others on first use.
   for (const type of STARTUP_TYPES) await store.prepare(type);
   const startedAt = new Date().toISOString();

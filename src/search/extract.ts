@@ -41,7 +41,8 @@
  *              no entries (execute/special.ts reads the resources).
  *
  * `k`: exact-match keys (scheme in normalise.ts): token `p|sys|code`, `p||code`, `p|code`,
- * `p|sys|`; reference `p|Type/id`, `p|url`, `p:identifier|sys|value`; uri `p|uri`.
+ * `p|sys|`; reference `p|Type/id`, `p|url`, `p:identifier|sys|value`; uri `p|uri`; string
+ * `p|s` (the normalised value, so a starts-with search is a key prefix: `name|considine`).
  *
  * `sort`: per code, the smallest `lo` and largest `hi` (date, number, quantity) or the smallest and
  * largest normalised string (string `s`, token `c` else `tx`, reference `r` else `u`, uri `u`).
@@ -111,6 +112,14 @@ function compiledOf(def: SearchParameterDef, fhirpathOnly: boolean): Compiled {
   }
   return c;
 }
+
+/**
+ * The format of what extractSearchIndex writes; raise it when that changes, and stores re-extract
+ * the index of each type on first use (ResourceStore.reindexIfStale).
+ *   1  entries, keys (token, reference, uri) and sort keys
+ *   2  string keys `p|s`
+ */
+export const SEARCH_INDEX_FORMAT = 2;
 
 /** The index of all the search parameters of `resource`'s type. Never throws on a parameter. */
 export function extractSearchIndex(resource: fhir4.Resource, options: ExtractOptions = {}): SearchIndex {
@@ -204,6 +213,9 @@ function keysOf(entries: IndexEntry[], types: Map<string, SearchParamType>): str
         break;
       case 'uri':
         if (e.u !== undefined) keys.add(valueKey(e.p, e.u));
+        break;
+      case 'string':
+        if (e.s !== undefined) keys.add(valueKey(e.p, e.s));
         break;
     }
   }

@@ -3,7 +3,7 @@
  * See parameters.ts (registry), extract.ts (index entry shape), normalise.ts (key scheme and the
  * normalisation the query side must apply to search values).
  */
-export { extractSearchIndex, type ExtractOptions } from './extract.js';
+export { extractSearchIndex, SEARCH_INDEX_FORMAT, type ExtractOptions } from './extract.js';
 export {
   addSearchParameters,
   getSearchParameter,

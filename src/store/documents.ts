@@ -33,6 +33,12 @@ export interface HistoryDoc extends Doc {
 export const historyCollection = (type: string) => `${type}_history`;
 export const historyKey = (id: string, v: number) => `${id}/${v}`;
 
+/**
+ * Per type, the format of the search index its `<Type>_idx` holds (`{ _id: type, v }`): when the
+ * extraction changes what it writes, the store re-extracts the type's index on first use.
+ */
+export const INDEX_FORMATS_COLLECTION = 'server_index_formats';
+
 /** The registry of resource types that have ever been written, for system-level history. */
 export const TYPES_COLLECTION = 'server_resource_types';
 

@@ -15,6 +15,7 @@ import {
   type HistoryDoc,
   type WriteMethod,
   type SearchDoc,
+  INDEX_FORMATS_COLLECTION,
   TYPES_COLLECTION,
   historyCollection,
   searchCollection,
@@ -80,6 +81,9 @@ export class ResourceStore {
     private readonly indexer?: (resource: fhir4.Resource) => Doc,
     /** extra indexes of `<Type>_idx` (e.g. on date sort keys), by type */
     private readonly searchIndexesOf: (type: string) => Array<Record<string, 1 | -1>> = () => [],
+    /** the indexer's format: a type indexed in an older one is re-extracted on first use */
+    private readonly indexFormat = 1,
+    private readonly log: (message: string) => void = () => {},
   ) {
     this.groupCommit = new GroupCommit(db);
   }
@@ -95,6 +99,32 @@ export class ResourceStore {
     const doc: SearchDoc = { _id: id, _idx: this.indexer(resource) };
     if (isNew) await coll.insertOne(doc, { session });
     else await coll.replaceOne({ _id: id }, doc, { upsert: true, session });
+  }
+
+  /**
+   * Re-extracts the search index of every current resource of a type whose `<Type>_idx` was
+   * written in an older format (or before formats were recorded), in `_id` batches; then records
+   * the format. Runs inside prepareType, so the type's searches and writes wait for it.
+   */
+  private async reindexIfStale(type: string): Promise<void> {
+    const formats = this.db.collection<{ _id: string; v: number }>(INDEX_FORMATS_COLLECTION);
+    const have = await formats.findOne({ _id: type });
+    if (have && have.v >= this.indexFormat) return;
+    if (have || (await this.searchOf(type).findOne({}))) {
+      const started = Date.now();
+      let done = 0;
+      let after: string | undefined;
+      for (;;) {
+        const filter = after === undefined ? {} : { _id: { $gt: after } };
+        const batch = await this.currentOf(type).find(filter, { sort: { _id: 1 }, limit: 500 }).toArray();
+        if (batch.length === 0) break;
+        for (const cur of batch) await this.writeIndex(type, cur._id, cur.deleted ? undefined : cur.resource, undefined, false);
+        done += batch.length;
+        after = batch[batch.length - 1]._id;
+      }
+      this.log(`${type}: search index re-extracted for ${done} resources (format ${have?.v ?? 'unrecorded'} -> ${this.indexFormat}) in ${Date.now() - started} ms`);
+    }
+    await formats.updateOne({ _id: type }, { $set: { v: this.indexFormat } }, { upsert: true });
   }
 
   /** What the store and its database are doing now (to diagnose a stuck request). */
@@ -281,6 +311,7 @@ export class ResourceStore {
         if (this.indexer) {
           await this.searchOf(type).createIndex({ '_idx.k': 1 }, { name: 'search_keys' });
           for (const keys of this.searchIndexesOf(type)) await this.searchOf(type).createIndex(keys);
+          await this.reindexIfStale(type);
         }
         const h = this.historyOf(type);
         await h.createIndex({ id: 1, v: -1 }, { name: 'id_v' });

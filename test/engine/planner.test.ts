@@ -94,6 +94,22 @@ describe('embedded query planning', () => {
     assert.equal(both.examined, 2 * (N / 100));
   });
 
+  test('an anchored literal $regex is an index range; other patterns are not planned', async () => {
+    const lit = await measure(() => c.find({ code: { $regex: '^c12' } }).toArray());
+    assert.equal(lit.result.length, 11 * (N / 1000)); // c12, c120 ... c129
+    assert.equal(lit.examined, lit.result.length);
+    assert.equal(lit.scans, 0);
+    const escaped = await measure(() => c.countDocuments({ code: { $regex: '^c\\.' } }));
+    assert.equal(escaped.result, 0);
+    assert.equal(escaped.scans, 0);
+    for (const re of ['^c12|c3', '^c1.', '^C12'] as const) {
+      const r = await measure(() => c.countDocuments({ code: { $regex: re, ...(re === '^C12' ? { $options: 'i' } : {}) } }));
+      const want = N / 1000 * (re === '^c12|c3' ? 11 + 111 : re === '^c1.' ? 110 : 11);
+      assert.equal(r.result, want, re);
+      assert.equal(r.scans, 1, re);
+    }
+  });
+
   test('range on an indexed field is an index range scan', async () => {
     const r = await measure(() => c.find({ at: { $gte: 100, $lt: 150 } }).toArray());
     assert.equal(r.result.length, 50);

@@ -236,7 +236,7 @@ describe('search query: OR, AND and selfParams', () => {
   it('comma values of a token are one $in; repeated parameters are $and', () => {
     const c = compile('Patient', [['gender', 'male,female'], ['gender', 'male'], ['name', 'a\\,b']]);
     assert.deepEqual(c.filter, {
-      $and: [{ '_idx.k': { $in: ['gender|male', 'gender|female'] } }, { '_idx.k': 'gender|male' }, { '_idx.e': { $elemMatch: { p: 'name', s: { $regex: '^a,b' } } } }],
+      $and: [{ '_idx.k': { $in: ['gender|male', 'gender|female'] } }, { '_idx.k': 'gender|male' }, { '_idx.k': { $regex: '^name\\|a\\\\,b' } }],
     });
     assert.deepEqual(c.selfParams, [
       ['gender', 'male,female'],
@@ -251,8 +251,15 @@ describe('search query: OR, AND and selfParams', () => {
     assert.ok(new Query(compile('Patient', [['identifier', 'a\\,b\\$c']]).filter).test({ _idx: ix }));
   });
   it('string values with regex characters are literal, the default match is anchored', () => {
-    const f = compile('Patient', [['name', 'a.b*(c)?']]).filter as { '_idx.e': { $elemMatch: { s: { $regex: string } } } };
-    assert.equal(f['_idx.e'].$elemMatch.s.$regex, '^a\\.b\\*\\(c\\)\\?');
+    const f = compile('Patient', [['name', 'a.b*(c)?']]).filter as { '_idx.k': { $regex: string } };
+    assert.equal(f['_idx.k'].$regex, '^name\\|a\\.b\\*\\(c\\)\\?');
+    const ix = extractSearchIndex({ resourceType: 'Patient', name: [{ family: 'A.B*(C)?x', given: ['a,b|c$'] }] } as fhir4.Patient);
+    assert.ok(new Query(f).test({ _idx: ix }));
+    assert.ok(!new Query(compile('Patient', [['name', 'a.bx']]).filter).test({ _idx: ix }));
+    // key separators in the value are escaped in the key and in the prefix alike
+    assert.ok(new Query(compile('Patient', [['given', 'a\\,b|c$']]).filter).test({ _idx: ix }));
+    assert.ok(new Query(compile('Patient', [['given', 'a\\,b|']]).filter).test({ _idx: ix }));
+    assert.ok(!new Query(compile('Patient', [['given', 'a\\,c']]).filter).test({ _idx: ix }));
   });
 });
 

@@ -30,7 +30,7 @@ import { isTypeModifier, referenceMatch } from './reference.js';
 import { DEFAULT_COUNT, IGNORED_PARAMS, RESULT_PARAMS, parseCount, parseElements, parseInclude, parseSummary, parseTotal } from './result.js';
 import { parseSort } from './sort.js';
 import { compileSpecial } from './special.js';
-import { stringCondition } from './string.js';
+import { stringMatch } from './string.js';
 import { tokenMatch } from './token.js';
 import type { CompiledSearch, Filter, Match, ParamContext, SearchRequest } from './types.js';
 import { uriMatch } from './uri.js';
@@ -178,7 +178,7 @@ function matchValue(ctx: ParamContext, def: SearchParameterDef, value: string): 
   const { name, code, modifier } = ctx;
   switch (def.type) {
     case 'string':
-      return { kind: 'entry', cond: stringCondition(modifier, value) };
+      return stringMatch(code, modifier, value);
     case 'token':
       return tokenMatch(name, code, modifier, value);
     case 'reference':

@@ -6,7 +6,7 @@
  * every candidate. `mayMatch` applies a plan to a layered (uncommitted) document version.
  */
 import type { Filter } from '../database.js';
-import { concat, encodeFull, encodeId, encodeTuple, keyString, mayBeCut, prefixEnd, tagOf } from './keys.js';
+import { concat, encodeFull, encodeId, encodeTuple, keyString, MAX_COMPONENT, mayBeCut, prefixEnd, tagOf } from './keys.js';
 import { filterFieldSet } from './covered.js';
 import type { Change } from './overlay.js';
 import type { CollStore, IndexDef } from './store.js';
@@ -38,6 +38,8 @@ interface Bound {
   inc: boolean;
 }
 interface FieldConds {
+  /** the literal prefix of an anchored `$regex` (`^abc`, MongoDB's index bounds for it) */
+  prefix?: string;
   eq?: unknown[];
   /** every equality condition on the field (each is necessary) */
   eqAlts?: unknown[][];
@@ -116,11 +118,29 @@ function fieldConds(conds: Map<string, FieldConds>, field: string, cond: unknown
     return;
   }
   for (const [op, v] of Object.entries(cond)) {
-    if (op === '$eq' && isEqScalar(v)) addEq(c, [v]);
+    if (op === '$regex' && c.prefix === undefined && cond.$options === undefined) {
+      const prefix = literalPrefix(v);
+      if (prefix) c.prefix = prefix;
+    } else if (op === '$eq' && isEqScalar(v)) addEq(c, [v]);
     else if (op === '$in' && Array.isArray(v) && v.every(isEqScalar)) addEq(c, v);
     else if ((op === '$gt' || op === '$gte') && isRangeScalar(v) && !c.lo) c.lo = { v, inc: op === '$gte' };
     else if ((op === '$lt' || op === '$lte') && isRangeScalar(v) && !c.hi) c.hi = { v, inc: op === '$lte' };
   }
+}
+
+/**
+ * `^` then literal characters (metacharacters escaped) to the end, without flags: the strings it
+ * matches are exactly those starting with that text. Anything else (alternation, classes,
+ * quantifiers, flags) is not planned.
+ */
+function literalPrefix(v: unknown): string | undefined {
+  let source: string;
+  if (typeof v === 'string') source = v;
+  else if (v instanceof RegExp && v.flags === '') source = v.source;
+  else return undefined;
+  const m = /^\^((?:[^.*+?^${}()|[\]\\]|\\[.*+?^${}()|[\]\\/-])*)$/.exec(source);
+  if (!m || m[1] === '') return undefined;
+  return m[1].replace(/\\(.)/g, '$1');
 }
 
 /** Necessary per-field conditions of a filter (top level and nested $and), plus its $or lists. */
@@ -164,6 +184,7 @@ function indexPlan(def: IndexDef, conds: Map<string, FieldConds>): { plan: Plan;
       const plan: Plan = probes ? { kind: 'index', index: def, ranges, probes } : { kind: 'index', index: def, ranges };
       return { plan, score: 10 + (def.unique ? 100 : 0) };
     }
+    if (c?.prefix !== undefined) return { plan: { kind: 'index', index: def, ranges: [prefixRange(c.prefix)] }, score: 8 };
   }
   let prefixes: Buffer[] = [Buffer.alloc(0)];
   let eqCount = 0;
@@ -186,6 +207,13 @@ function indexPlan(def: IndexDef, conds: Map<string, FieldConds>): { plan: Plan;
   const ranges = prefixes.map((p) => ({ start: p, end: prefixEnd(p) }));
   const full = def.unique && eqCount === def.fields.length;
   return { plan: { kind: 'index', index: def, ranges }, score: eqCount * 10 + (full ? 100 : 0) };
+}
+
+/** The keys of every string starting with `prefix` (cut keys included: a superset). */
+function prefixRange(prefix: string): KeyRange {
+  const full = encodeFull(prefix); // tag, payload, terminator
+  const start = full.subarray(0, Math.min(full.length - 1, 1 + MAX_COMPONENT));
+  return { start, end: concat(start, [0xff]) };
 }
 
 function idPlan(c: FieldConds | undefined): Plan | undefined {
