@@ -40,9 +40,10 @@
  *              separated by one space), only when the resource has a narrative. `_content` has
  *              no entries (execute/special.ts reads the resources).
  *
- * `k`: exact-match keys (scheme in normalise.ts): token `p|sys|code`, `p||code`, `p|code`,
+ * `k`: exact-match keys (scheme in normalise.ts): token `p|sys|code`, `p|code`,
  * `p|sys|`; reference `p|Type/id`, `p|url`, `p:identifier|sys|value`; uri `p|uri`; string
- * `p|s` (the normalised value, so a starts-with search is a key prefix: `name|considine`).
+ * `p|s` for the name parameters (the normalised value, so a starts-with search is a key prefix:
+ * `name|considine`; parameters.ts stringKeyCode says which).
  *
  * `sort`: per code, the smallest `lo` and largest `hi` (date, number, quantity) or the smallest and
  * largest normalised string (string `s`, token `c` else `tx`, reference `r` else `u`, uri `u`).
@@ -52,7 +53,7 @@
 import { fastRelative, fastRoot, fhirpathRelative, fhirpathRoot, type RelativeEvaluator, type RootEvaluator, type Value } from './evaluate.js';
 import { createRequire } from 'node:module';
 import { htmlText, searchWords, tokenKeys, valueKey } from './normalise.js';
-import { getSearchParameterByUrl, rewriteAs, searchParametersOf, specialSearchKind, splitUnion } from './parameters.js';
+import { getSearchParameterByUrl, keyedStringsOf, rewriteAs, searchParametersOf, specialSearchKind, splitUnion } from './parameters.js';
 import type { IndexEntry, SearchIndex, SearchParameterDef, SearchParamType, SortKey } from './types.js';
 import { entriesFor } from './values.js';
 
@@ -117,7 +118,9 @@ function compiledOf(def: SearchParameterDef, fhirpathOnly: boolean): Compiled {
  * The format of what extractSearchIndex writes; raise it when that changes, and stores re-extract
  * the index of each type on first use (ResourceStore.reindexIfStale).
  *   1  entries, keys (token, reference, uri) and sort keys
- *   2  string keys `p|s`
+ *   2  string keys `p|s` for the name parameters (parameters.ts stringKeyCode); no `p||code`
+ *      keys (a token without system has `p|code` only) and no `_id` keys (searched on the
+ *      document `_id`)
  */
 export const SEARCH_INDEX_FORMAT = 2;
 
@@ -172,7 +175,7 @@ export function extractSearchIndex(resource: fhir4.Resource, options: ExtractOpt
       }
     }
   }
-  return { e: entries, k: keysOf(entries, types), sort: sortOf(entries, types) };
+  return { e: entries, k: keysOf(entries, types, keyedStringsOf(resource.resourceType)), sort: sortOf(entries, types) };
 }
 
 /** `_text`: the words of the narrative (tags dropped, see searchWords), when there is one. */
@@ -199,12 +202,12 @@ function compositeEntries(p: string, components: NonNullable<Compiled['component
   return combos.map((cmp) => ({ p, cmp }));
 }
 
-function keysOf(entries: IndexEntry[], types: Map<string, SearchParamType>): string[] {
+function keysOf(entries: IndexEntry[], types: Map<string, SearchParamType>, keyedStrings: ReadonlySet<string>): string[] {
   const keys = new Set<string>();
   for (const e of entries) {
     switch (types.get(e.p)) {
       case 'token':
-        for (const k of tokenKeys(e.p, e.sys, e.c)) keys.add(k);
+        if (e.p !== '_id') for (const k of tokenKeys(e.p, e.sys, e.c)) keys.add(k);
         break;
       case 'reference':
         if (e.r !== undefined) keys.add(valueKey(e.p, e.r));
@@ -215,7 +218,7 @@ function keysOf(entries: IndexEntry[], types: Map<string, SearchParamType>): str
         if (e.u !== undefined) keys.add(valueKey(e.p, e.u));
         break;
       case 'string':
-        if (e.s !== undefined) keys.add(valueKey(e.p, e.s));
+        if (e.s !== undefined && keyedStrings.has(e.p)) keys.add(valueKey(e.p, e.s));
         break;
     }
   }

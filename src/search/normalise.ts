@@ -7,17 +7,19 @@
  * `\`, `|`, `$` and `,` get a backslash), so unescaped `|` only ever separates parts:
  *
  *   token with system     `p|sys|code`  and  `p|code`
- *   token without system  `p||code`     and  `p|code`
+ *   token without system  `p|code`
  *   token, system only    `p|sys|`
- *     -> query `code` = key `p|code`; `sys|code` = `p|sys|code`; `|code` = `p||code`;
- *        `sys|` = prefix `p|sys|` (escaped parts never contain a bare `|`, so the prefix is exact)
- *   _id                   `_id|value`   (and `_id||value`, being a token without system)
+ *     -> query `code` = key `p|code`; `sys|code` = `p|sys|code`; `|code` = key `p|code` and an
+ *        entry without `sys`; `sys|` = prefix `p|sys|` (escaped parts never contain a bare `|`,
+ *        so the prefix is exact)
+ *   _id                   none: `_id` searches are on the document `_id`, the resource id
  *   reference             `p|Type/id`, and `p|<absolute URL or URN>` when it has one
  *                         (`p|url` for canonicals, without the `|version`)
  *   Reference.identifier  `p:identifier|sys|value` and `p:identifier|value` (:identifier modifier)
  *   uri                   `p|uri`
- * string, date, number, quantity and composite parameters have no keys (ranges and prefixes are
- * matched on SearchIndex.e).
+ *   string                `p|s`, the normalised value (a starts-with search is a key prefix)
+ * date, number, quantity and composite parameters have no keys (ranges are matched on
+ * SearchIndex.e or the sort keys).
  */
 import { parseDateRange } from '../fhir/datetime.js';
 
@@ -44,7 +46,7 @@ export function escapeKeyPart(part: string): string {
 export function tokenKeys(param: string, system: string | undefined, code: string | undefined): string[] {
   if (code === undefined) return system === undefined ? [] : [`${param}|${escapeKeyPart(system)}|`];
   const c = escapeKeyPart(code);
-  return system === undefined ? [`${param}||${c}`, `${param}|${c}`] : [`${param}|${escapeKeyPart(system)}|${c}`, `${param}|${c}`];
+  return system === undefined ? [`${param}|${c}`] : [`${param}|${escapeKeyPart(system)}|${c}`, `${param}|${c}`];
 }
 
 export function valueKey(param: string, value: string): string {

@@ -39,6 +39,9 @@ const byUrl = new Map<string, Source>();
 /** base type (including Resource / DomainResource) -> code -> source; project ones after core */
 const byBase = new Map<string, Map<string, Source>>();
 const perType = new Map<string, { codes: Map<string, SearchParameterDef>; list: readonly SearchParameterDef[] }>();
+/** stringKeyCode and keyedStringsOf, per type (cleared with perType) */
+const keyCodes = new Map<string, Map<string, string | undefined>>();
+const keyedStrings = new Map<string, ReadonlySet<string>>();
 
 function register(sp: CompactSearchParameter, origin: 'core' | 'project'): void {
   const source = { sp, origin };
@@ -49,6 +52,8 @@ function register(sp: CompactSearchParameter, origin: 'core' | 'project'): void 
     codes.set(sp.code, source);
   }
   perType.clear();
+  keyCodes.clear();
+  keyedStrings.clear();
 }
 
 for (const sp of generated.params) register(sp, 'core');
@@ -88,6 +93,46 @@ const SINGLE_VALUED = require('./generated/single-valued.json') as Record<string
  */
 export function isSingleValued(def: SearchParameterDef): boolean {
   return def.origin === 'core' && def.expression !== undefined && SINGLE_VALUED[`${def.resourceType}.${def.code}`] === def.expression;
+}
+
+/** The elements whose string parameters get keys: names, searched by starts-with most. */
+const NAME_ELEMENTS = new Set(['name', 'family', 'given', 'alias']);
+
+/**
+ * The code whose string keys (`code|value`, extract.ts) answer a starts-with search of this string
+ * parameter, or undefined when it has none (then it is an `$elemMatch` over the entries). Name
+ * parameters have keys: every branch ends in `name`, `family`, `given` or `alias` (`Patient.name`,
+ * `Patient.name.family`, `Organization.name`). Another name parameter with the very same
+ * expression shares the first one's keys (`phonetic` uses `name`'s: same values, same keys).
+ * Other strings (addresses, descriptions) keep the write cost of keys off every resource.
+ */
+export function stringKeyCode(def: SearchParameterDef): string | undefined {
+  if (def.type !== 'string' || def.branches.length === 0) return undefined;
+  let byCode = keyCodes.get(def.resourceType);
+  if (!byCode) {
+    byCode = new Map();
+    const firstOf = new Map<string, string>();
+    for (const d of searchParametersOf(def.resourceType)) {
+      if (d.type !== 'string' || d.branches.length === 0 || d.expression === undefined) continue;
+      const named = d.branches.every((b) => NAME_ELEMENTS.has(b.slice(b.lastIndexOf('.') + 1)));
+      if (!named) continue;
+      if (!firstOf.has(d.expression)) firstOf.set(d.expression, d.code);
+      byCode.set(d.code, firstOf.get(d.expression));
+    }
+    keyCodes.set(def.resourceType, byCode);
+  }
+  return byCode.get(def.code);
+}
+
+/** The string parameters of a type that write keys (their own stringKeyCode). */
+export function keyedStringsOf(type: string): ReadonlySet<string> {
+  let out = keyedStrings.get(type);
+  if (!out) {
+    const codes = new Set<string>();
+    for (const d of searchParametersOf(type)) if (stringKeyCode(d) === d.code) codes.add(d.code);
+    keyedStrings.set(type, (out = codes));
+  }
+  return out;
 }
 
 /** The registry entry for `code` on resource type `type`, or undefined. */

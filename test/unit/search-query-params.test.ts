@@ -315,8 +315,16 @@ describe('search query: chains and _has', () => {
     assert.deepEqual(compile('Patient', [['_has:Observation:patient:nope', '1']]).unknown, ['_has:Observation:patient:nope']);
     rejects('Patient', [['_has:Observation:patient:nope', '1']], 'invalid', '_has:Observation:patient:nope', true);
   });
+  it('|value with :identifier matches a reference identifier without a system only', () => {
+    const enc = (id: string, identifier: fhir4.Identifier) => ({ _id: id, _idx: extractSearchIndex({ resourceType: 'Encounter', id, status: 'finished', class: { code: 'AMB' }, subject: { identifier } } as fhir4.Encounter) });
+    const docs = [enc('e1', { value: 'X1' }), enc('e2', { system: 'urn:s', value: 'X1' }), enc('e3', { value: 'X2' })];
+    const match = (value: string) => docs.filter((d) => new Query(compile('Encounter', [['subject:identifier', value]]).filter).test(d)).map((d) => d._id);
+    assert.deepEqual(match('|X1'), ['e1']);
+    assert.deepEqual(match('X1'), ['e1', 'e2']);
+    assert.deepEqual(match('urn:s|X1'), ['e2']);
+  });
   it('referenceFilter and idFilter: what the executor adds for a chain / _has', () => {
-    const obs = (id: string, subject: string) => ({ id, _idx: extractSearchIndex({ resourceType: 'Observation', id, status: 'final', code: {}, subject: { reference: subject } } as fhir4.Observation) });
+    const obs = (id: string, subject: string) => ({ id, _id: id, _idx: extractSearchIndex({ resourceType: 'Observation', id, status: 'final', code: {}, subject: { reference: subject } } as fhir4.Observation) });
     const docs = [obs('a', 'Patient/1'), obs('b', 'Patient/2'), obs('c', 'https://other.org/Patient/3')];
     const match = (f: Record<string, unknown>) => docs.filter((d) => new Query(f).test(d)).map((d) => d.id);
     assert.deepEqual(match(referenceFilter('subject', ['Patient/1', 'Patient/3'])), ['a', 'c']);

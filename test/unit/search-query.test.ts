@@ -1,6 +1,6 @@
 /**
  * compileSearch, semantics: each compiled filter is evaluated with mingo over documents
- * `{ _idx: extractSearchIndex(resource) }` of hand-written fixtures, and the matching ids are
+ * `{ _id, _idx: extractSearchIndex(resource) }` (as in `<Type>_idx`) of hand-written fixtures, and the matching ids are
  * compared with the ones written here by hand, per parameter type, modifier and prefix. Every
  * filter is also checked to use only the operators and shapes the store allows (DESIGN.md).
  */
@@ -112,7 +112,7 @@ const fixtures: Record<string, unknown>[] = [
   { resourceType: 'ValueSet', id: 'vs5', status: 'draft' },
 ];
 
-const docs = fixtures.map((r) => ({ type: r.resourceType as string, id: r.id as string, _idx: extractSearchIndex(r as unknown as fhir4.Resource) }));
+const docs = fixtures.map((r) => ({ type: r.resourceType as string, id: r.id as string, _id: r.id as string, _idx: extractSearchIndex(r as unknown as fhir4.Resource) }));
 
 const ALLOWED_OPS = new Set(['$elemMatch', '$in', '$all', '$regex', '$gt', '$gte', '$lt', '$lte', '$not', '$nor', '$and', '$or', '$exists']);
 

@@ -24,9 +24,9 @@ import { compositeCondition } from './composite.js';
 import { dateCondition, dateSortCondition, dateSortHint } from './date.js';
 import { invalid, notSupported } from './errors.js';
 import { numberCondition } from './number.js';
-import { parseName, splitOr } from './parse.js';
+import { parseName, splitOr, splitParts } from './parse.js';
 import { quantityCondition } from './quantity.js';
-import { isTypeModifier, referenceMatch } from './reference.js';
+import { idFilter, isTypeModifier, referenceMatch } from './reference.js';
 import { DEFAULT_COUNT, IGNORED_PARAMS, RESULT_PARAMS, parseCount, parseElements, parseInclude, parseSummary, parseTotal } from './result.js';
 import { parseSort } from './sort.js';
 import { compileSpecial } from './special.js';
@@ -161,6 +161,12 @@ function compileParam(ctx: ParamContext, value: string): Filter | undefined {
     );
   }
   const positive = modifier === 'not' ? undefined : modifier;
+  if (code === '_id' && positive === undefined) {
+    // on the document `_id`; an id has no system, so `sys|id` and `sys|` match nothing
+    const ids = values.flatMap((v) => idOf(name, v));
+    const filter = idFilter(ids);
+    return modifier === 'not' ? { $nor: [filter] } : filter;
+  }
   const single = def.type === 'date' && modifier === undefined && isSingleValued(def);
   const filter = single
     ? orFilters(values.map((v) => dateSortCondition(code, v, ctx.now) as Filter))
@@ -174,11 +180,20 @@ function compileParam(ctx: ParamContext, value: string): Filter | undefined {
   return filter;
 }
 
+/** The id an `_id` token value names, if any (`id`, `|id`; `sys|id` and `sys|` name none). */
+function idOf(name: string, value: string): string[] {
+  const parts = splitParts(value);
+  if (parts.length === 1) return [parts[0]];
+  if (parts.length === 2 && parts[0] === '' && parts[1] !== '') return [parts[1]];
+  if (parts.length === 2 && (parts[0] !== '' || parts[1] !== '')) return [];
+  throw invalid(name, `Invalid value for token parameter '${name}': '${value}' (expected an id)`);
+}
+
 function matchValue(ctx: ParamContext, def: SearchParameterDef, value: string): Match {
   const { name, code, modifier } = ctx;
   switch (def.type) {
     case 'string':
-      return stringMatch(code, modifier, value);
+      return stringMatch(def, modifier, value);
     case 'token':
       return tokenMatch(name, code, modifier, value);
     case 'reference':

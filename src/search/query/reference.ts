@@ -88,7 +88,7 @@ export function referenceFilter(code: string, refs: readonly string[]): Filter {
   return { [KEYS]: { $in: [...new Set(refs.map((r) => valueKey(code, r)))] } };
 }
 
-/** For the executor of `_has`: documents with one of these logical ids. */
+/** Documents with one of these logical ids (the `_id` of `<Type>_idx` is the resource id). */
 export function idFilter(ids: readonly string[]): Filter {
-  return { [KEYS]: { $in: [...new Set(ids.map((id) => valueKey('_id', id)))] } };
+  return { _id: { $in: [...new Set(ids)] } };
 }

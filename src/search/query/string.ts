@@ -6,15 +6,19 @@
  *   :exact      the original value `x` equals the value exactly (case and accents count)
  */
 import { normaliseString, valueKey } from '../normalise.js';
+import { stringKeyCode } from '../parameters.js';
+import type { SearchParameterDef } from '../types.js';
 import { escapeRegex, prefixPattern, unescapeValue } from './parse.js';
 import type { Cond, Match } from './types.js';
 
 /**
- * The default (starts-with) search is a prefix of the string keys (`name|considine`, extract.ts),
- * which an index on `_idx.k` answers; the modifiers are entry conditions.
+ * The default (starts-with) search of a name parameter is a prefix of its string keys
+ * (`name|considine`, extract.ts; parameters.ts stringKeyCode), which an index on `_idx.k`
+ * answers; other strings and the modifiers are entry conditions.
  */
-export function stringMatch(code: string, modifier: string | undefined, value: string): Match {
-  if (modifier === undefined) return { kind: 'keyPrefix', prefix: valueKey(code, normaliseString(unescapeValue(value))) };
+export function stringMatch(def: SearchParameterDef, modifier: string | undefined, value: string): Match {
+  const keyCode = modifier === undefined ? stringKeyCode(def) : undefined;
+  if (keyCode !== undefined) return { kind: 'keyPrefix', prefix: valueKey(keyCode, normaliseString(unescapeValue(value))) };
   return { kind: 'entry', cond: stringCondition(modifier, value) };
 }
 

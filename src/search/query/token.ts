@@ -2,7 +2,7 @@
  * token parameters (search.html#token), on the keys of the index (normalise.ts has the scheme):
  *   `code`           key `p|code`         (any system)
  *   `system|code`    key `p|system|code`
- *   `|code`          key `p||code`        (no system)
+ *   `|code`          key `p|code`, in an entry without a system
  *   `system|`        key prefix `p|system|` (every part is escaped, so the prefix is exact)
  * Modifiers: `:text` (the normalised display / text `tx` starts with the value), `:of-type`
  * (Identifier: `typeSystem|typeCode|value` matches `ty` and `c` of one entry), `:not` (the
@@ -13,6 +13,7 @@
 import { escapeKeyPart, normaliseString } from '../normalise.js';
 import { invalid } from './errors.js';
 import { prefixPattern, splitParts, unescapeValue } from './parse.js';
+import { ENTRIES, KEYS } from './combine.js';
 import type { Cond, Match } from './types.js';
 
 interface TokenValue {
@@ -39,6 +40,11 @@ export function tokenKeyMatch(name: string, p: string, value: string): Match {
   if (code === undefined) return { kind: 'keyPrefix', prefix: `${p}|${escapeKeyPart(system!)}|` };
   const c = escapeKeyPart(code);
   if (system === undefined) return { kind: 'keys', keys: [`${p}|${c}`] };
+  if (system === '') {
+    // no system: the code's key, in an entry without one (`p:identifier` entries are the reference's)
+    const entry = p.endsWith(':identifier') ? p.slice(0, -':identifier'.length) : p;
+    return { kind: 'filter', filter: { $and: [{ [KEYS]: `${p}|${c}` }, { [ENTRIES]: { $elemMatch: { p: entry, c: code, sys: { $exists: false } } } }] } };
+  }
   return { kind: 'keys', keys: [`${p}|${escapeKeyPart(system)}|${c}`] };
 }
 

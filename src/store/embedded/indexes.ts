@@ -26,8 +26,14 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 
 /** Values a document holds at a dotted path, one per array element (MongoDB multikey rules). */
+const segments = new Map<string, string[]>();
+
 export function pathValues(doc: Doc, path: string): { values: unknown[]; multi: boolean } {
-  const segs = path.split('.');
+  let segs = segments.get(path);
+  if (!segs) {
+    segs = path.split('.');
+    if (segments.size < 10_000) segments.set(path, segs);
+  }
   const out: unknown[] = [];
   const state = { multi: false };
   collect(doc, segs, 0, out, state);
@@ -60,6 +66,12 @@ const MAX_ENTRIES_PER_DOC = 10_000;
 
 /** Value tuples of a document for an index: the cross product of each field's values. */
 function tuples(def: IndexDef, doc: Doc): { list: unknown[][]; multi: boolean } {
+  if (def.fields.length === 1) {
+    // one field: its values are the tuples (no cross product to build)
+    const pv = pathValues(doc, def.fields[0]);
+    if (pv.values.length > MAX_ENTRIES_PER_DOC) throw new RangeError(`index ${def.name}: document would produce more than ${MAX_ENTRIES_PER_DOC} keys`);
+    return { list: pv.values.map((v) => [v]), multi: pv.multi };
+  }
   let list: unknown[][] = [[]];
   let multi = false;
   for (const field of def.fields) {

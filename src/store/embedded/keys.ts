@@ -31,6 +31,7 @@ export const EMPTY_ARRAY: unique symbol = Symbol('emptyArray');
 export const MAX_COMPONENT = 200;
 export const MAX_ID_BYTES = 512;
 const MAX_KEY_BYTES = 1978;
+const ASCII_WITHOUT_NUL = /^[\x01-\x7f]*$/;
 
 class KeyWriter {
   buf = Buffer.allocUnsafe(256);
@@ -59,6 +60,13 @@ class KeyWriter {
   }
   /** Writes a string payload (CESU-8, escaped, terminated). */
   string(s: string, limit: number): void {
+    if (s.length <= limit && ASCII_WITHOUT_NUL.test(s)) {
+      // the common case: CESU-8 of ASCII is its bytes, nothing to escape or cut
+      this.ensure(s.length + 1);
+      this.pos += this.buf.write(s, this.pos, 'latin1');
+      this.buf[this.pos++] = 0;
+      return;
+    }
     const start = this.pos;
     for (let i = 0; i < s.length && this.pos - start < limit; i++) {
       const c = s.charCodeAt(i);

@@ -39,10 +39,20 @@ function cloneValue(v: unknown, depth: number): unknown {
   if (v instanceof Date) return new Date(v.getTime());
   if (v instanceof Uint8Array) return Buffer.from(v);
   if (v instanceof RegExp) return v;
-  if (Array.isArray(v)) return v.map((x) => cloneValue(x, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (k.startsWith('$')) throw badValue(`Document can't have $ prefixed field names: ${k}`);
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneValue(v[i], depth + 1);
+    return out;
+  }
+  return cloneFields({}, v as Record<string, unknown>, depth, false);
+}
+
+/** Copies the own fields of `v` into `out` (cloned, checked), leaving out `_id` if asked. */
+function cloneFields(out: Record<string, unknown>, v: Record<string, unknown>, depth: number, skipId: boolean): Record<string, unknown> {
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k) || (skipId && k === '_id')) continue;
+    if (k.charCodeAt(0) === 36 /* $ */) throw badValue(`Document can't have $ prefixed field names: ${k}`);
+    const x = v[k];
     if (typeof x === 'function' || typeof x === 'symbol') continue;
     out[k] = cloneValue(x, depth + 1);
   }
@@ -59,9 +69,7 @@ export function checkId(id: unknown): void {
 export function toStored(doc: unknown, id: unknown): Doc {
   if (!isPlainObject(doc)) throw badValue('document must be an object');
   checkId(id);
-  const body = cloneValue(doc, 0) as Doc;
-  delete body._id;
-  return { _id: cloneValue(id, 1), ...body };
+  return cloneFields({ _id: cloneValue(id, 1) }, doc, 0, true) as Doc;
 }
 
 /** Prepares a document for insertion; like the driver, assigns `_id` on the caller's object. */
