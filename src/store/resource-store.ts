@@ -113,16 +113,25 @@ export class ResourceStore {
     if (have || (await this.searchOf(type).findOne({}))) {
       const started = Date.now();
       let done = 0;
+      let failed = 0;
       let after: string | undefined;
       for (;;) {
         const filter = after === undefined ? {} : { _id: { $gt: after } };
         const batch = await this.currentOf(type).find(filter, { sort: { _id: 1 }, limit: 500 }).toArray();
         if (batch.length === 0) break;
-        for (const cur of batch) await this.writeIndex(type, cur._id, cur.deleted ? undefined : cur.resource, undefined, false);
-        done += batch.length;
+        for (const cur of batch) {
+          try {
+            await this.writeIndex(type, cur._id, cur.deleted ? undefined : cur.resource, undefined, false);
+            done++;
+          } catch (err) {
+            // one resource the extraction or the store refuses must not keep the type unusable
+            failed++;
+            this.log(`${type}/${cur._id}: search index not re-extracted: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
         after = batch[batch.length - 1]._id;
       }
-      this.log(`${type}: search index re-extracted for ${done} resources (format ${have?.v ?? 'unrecorded'} -> ${this.indexFormat}) in ${Date.now() - started} ms`);
+      this.log(`${type}: search index re-extracted for ${done} resources${failed ? `, ${failed} failed (left as they were)` : ''} (format ${have?.v ?? 'unrecorded'} -> ${this.indexFormat}) in ${Date.now() - started} ms`);
     }
     await formats.updateOne({ _id: type }, { $set: { v: this.indexFormat } }, { upsert: true });
   }

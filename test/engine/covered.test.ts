@@ -87,6 +87,15 @@ describe('embedded covered queries', () => {
     assert.deepEqual(skipped, [...want].reverse().slice(5, 15));
   });
 
+  test('a sort on the covering index stops at the page (and reads only the page)', async () => {
+    const f = { 's.hi': { $gte: -100 } };
+    const k0 = stats.keysExamined;
+    const r = await measure(() => c.find(f, { sort: { 's.hi': 1, _id: 1 }, skip: 2, limit: 5 }).toArray());
+    assert.deepEqual(r.result, mingoFind(all, f).sort({ 's.hi': 1, _id: 1 }).all().slice(2, 7));
+    assert.ok(stats.keysExamined - k0 < 100, `read ${stats.keysExamined - k0} keys for a page of 5`);
+    assert.ok(r.examined <= 5 + 2 + 1, `examined ${r.examined}`);
+  });
+
   test('a projection onto the index fields reads no document', async () => {
     const f = { 's.hi': { $gte: 390, $lt: 395 } };
     const r = await measure(() => c.find(f, { sort: { _id: 1 }, projection: { _id: 1, 's.hi': 1 } }).toArray());
@@ -168,12 +177,17 @@ describe('embedded covered queries', () => {
       { _id: 8, a: { b: null } },
     ];
     await p.insertMany(docs.map((d) => structuredClone(d)));
-    const projections: Projection[] = [{ 'a.b': 1 }, { _id: 0, 'a.b': 1, d: 1 }, { d: 1 }, { 'a.b.x': 1, _id: 1 }];
+    const projections = [{ 'a.b': 1 }, { _id: 0, 'a.b': 1, d: 1 }, { d: 1 }, { 'a.b.x': 1, _id: 1 }, { _id: 0 }, { _id: 1 }, { _id: true, d: 1 }, { toString: 1 }, { constructor: 1, d: 1 }] as unknown as Projection[];
     for (const projection of projections) {
       const got = await p.find({}, { projection, sort: { _id: 1 } }).toArray();
       const want = mingoFind(docs, {}, projection).sort({ _id: 1 }).all();
       assert.deepEqual(got, want, JSON.stringify(projection));
     }
+    // what MongoDB refuses (a path collision) is refused, not answered
+    await assert.rejects(p.find({}, { projection: { a: 1, 'a.b': 1 } }).toArray());
+    // and a covered scan answers `{_id: 0}` with whole documents, not its key documents
+    const whole = await c.find({ 's.hi': { $gte: 390, $lt: 391 } }, { projection: { _id: 0 } }).toArray();
+    assert.ok(whole.length > 0 && whole.every((d) => d._id === undefined && typeof d.other === 'number'));
   });
 
   test('an index that became multikey is no longer covering', async () => {

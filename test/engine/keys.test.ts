@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compare } from 'mingo/util';
-import { encodeFull, encodeTuple, MAX_COMPONENT } from '../../src/store/embedded/keys.js';
+import { componentEnd, decodeComponent, encodeFull, encodeTuple, MAX_COMPONENT } from '../../src/store/embedded/keys.js';
 import { describeEngines, withDb } from './harness.js';
 
 function rng(seed: number): () => number {
@@ -37,6 +37,25 @@ test('number, string and date keys sort like mingo compares', () => {
         assert.notEqual(byKey, 0);
       }
     }
+  }
+});
+
+test('keys decode to their exact value, or to nothing when the key cannot tell it (covered scans)', () => {
+  const exact: unknown[] = [1, -1, 0.5, -2.5e-300, 1e15, -(2 ** 53 - 1), NaN, '', 'a', 'a\0b', '\u00e9t\u00e9', '\u4e2d', '\ud83d\ude00', '\ud800', 'x'.repeat(MAX_COMPONENT - 1), true, false, null, new Date(0), new Date(-1e12)];
+  for (const v of exact) {
+    const key = Buffer.concat([encodeTuple([v]), encodeTuple(['next'])]);
+    const d = decodeComponent(key, 0);
+    assert.ok(d, `decodes ${String(v)}`);
+    assert.deepEqual(d.value, v);
+    assert.equal(d.end, encodeTuple([v]).length);
+    assert.equal(componentEnd(key, 0), d.end);
+    assert.deepEqual(decodeComponent(key, d.end)?.value, 'next');
+  }
+  // 0 may be -0, beyond 2^53 may be a bigint, long strings may be cut: not told
+  for (const v of [0, -0, 2 ** 53 + 2, -1e300, Infinity, 'y'.repeat(MAX_COMPONENT), 'y'.repeat(500), '\u00e9'.repeat(MAX_COMPONENT / 2), { a: 1 }, [1], Buffer.from('ab')]) {
+    const key = encodeTuple([v]);
+    assert.equal(decodeComponent(key, 0), undefined, `${JSON.stringify(v)?.slice(0, 20)} is not told`);
+    assert.equal(componentEnd(Buffer.concat([key, encodeTuple([7])]), 0), key.length);
   }
 });
 

@@ -94,7 +94,26 @@ describe('embedded query planning', () => {
     assert.equal(both.examined, 2 * (N / 100));
   });
 
+  test('key lookups of an intersection see a transaction\'s own writes', async () => {
+    await db.withTransaction(async (session) => {
+      await c.insertOne({ _id: 'px1', id: 'px', v: 0, code: 'c1', at: -1, idx: { tok: ['t5', 't7'] } }, { session });
+      await c.updateOne({ _id: 'o7' }, { $set: { 'idx.tok': ['t5', 't7'] } }, { session });
+      const both = await c.find({ $and: [{ 'idx.tok': 't7' }, { 'idx.tok': { $in: ['t5', 't6'] } }] }, { session }).toArray();
+      assert.deepEqual(both.map((d) => d._id).sort(), ['o7', 'px1']);
+      throw Object.assign(new Error('roll back'), { rollback: true });
+    }).catch((e: { rollback?: boolean }) => {
+      if (!e.rollback) throw e;
+    });
+    assert.equal(await c.countDocuments({ $and: [{ 'idx.tok': 't7' }, { 'idx.tok': 't5' }] }), 0);
+  });
+
   test('an anchored literal $regex is an index range; other patterns are not planned', async () => {
+    const re = await measure(() => c.countDocuments({ code: /^c12/ }));
+    assert.equal(re.result, 11 * (N / 1000));
+    assert.equal(re.scans, 0);
+    const escapes = await measure(() => c.countDocuments({ code: { $regex: '^c\\/\\-' } }));
+    assert.equal(escapes.result, 0);
+    assert.equal(escapes.scans, 0);
     const lit = await measure(() => c.find({ code: { $regex: '^c12' } }).toArray());
     assert.equal(lit.result.length, 11 * (N / 1000)); // c12, c120 ... c129
     assert.equal(lit.examined, lit.result.length);

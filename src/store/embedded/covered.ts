@@ -46,10 +46,14 @@ function coversSort(def: IndexDef, sort: SortSpec | undefined): boolean {
   return !sort || Object.keys(sort).every((f) => f === '_id' || def.fields.includes(f));
 }
 
+/** An inclusion projection onto index fields (and `_id`): the key documents hold all it returns. */
 export function coversProjection(def: IndexDef, projection: Projection | undefined): boolean {
   if (!projection) return false;
   const entries = Object.entries(projection);
-  return entries.length > 0 && entries.every(([f, v]) => f === '_id' || (v === 1 && def.fields.includes(f)));
+  const fields = entries.filter(([f]) => f !== '_id');
+  if (!fields.every(([f, v]) => v === 1 && def.fields.includes(f))) return false;
+  const id = projection._id;
+  return fields.length > 0 ? id === undefined || id === 0 || id === 1 : id === 1; // `{_id: 0}` alone excludes
 }
 
 function setPath(doc: Doc, path: string, value: unknown): void {
@@ -63,7 +67,7 @@ function setPath(doc: Doc, path: string, value: unknown): void {
 }
 
 /** The index fields and `_id` of an entry as a document, or undefined when a value is not exact. */
-function keyDoc(def: IndexDef, key: Buffer, idKey: Buffer): Doc | undefined {
+export function keyDoc(def: IndexDef, key: Buffer, idKey: Buffer): Doc | undefined {
   const id = decodeComponent(idKey, 0);
   if (!id || id.value === null || id.end !== idKey.length) return undefined;
   const doc: Doc = { _id: id.value };
@@ -93,7 +97,7 @@ export function coveredMatches(view: View, def: IndexDef, plan: Plan, matcher: M
         if (seen.has(ks)) continue;
         seen.add(ks);
       }
-      const doc = keyDoc(def, key, idKey) ?? store.getDoc(idKey);
+      const doc = keyDoc(def, key, idKey) ?? whole(store.getDoc(idKey));
       if (doc && matcher.test(doc)) {
         out.push(doc);
         if (out.length >= max) return out;
@@ -121,10 +125,29 @@ export function coveredFind(
   if (sorted && !coversSort(def, sort)) return undefined;
   const matches = coveredMatches(view, def, plan, matcher, !sorted && limit ? skip + limit : Infinity);
   const page = (sorted ? sortDocs(matches, sort) : matches).slice(skip, limit ? skip + limit : undefined);
+  return pageDocuments(view, def, page, projection);
+}
+
+/** Documents read because their key did not tell their values (pageDocuments need not read them again). */
+const wholeDocuments = new WeakSet<Doc>();
+
+function whole(doc: Doc | undefined): Doc | undefined {
+  if (doc) wholeDocuments.add(doc);
+  return doc;
+}
+
+/** An entry's key document, or its document when the key does not tell its values exactly. */
+export const keyDocOrDocument =
+  (view: View) =>
+  (def: IndexDef, key: Buffer, idKey: Buffer): Doc | undefined =>
+    keyDoc(def, key, idKey) ?? whole(view.store.getDoc(idKey));
+
+/** The documents of a page of key documents (none read when the projection is covered too). */
+export function pageDocuments(view: View, def: IndexDef, page: Doc[], projection: Projection | undefined): Doc[] {
   if (coversProjection(def, projection)) return page;
   const out: Doc[] = [];
   for (const d of page) {
-    const doc = view.store.getDoc(encodeId(d._id)); // the key of a decoded _id is the key it came from
+    const doc = wholeDocuments.has(d) ? d : view.store.getDoc(encodeId(d._id)); // a decoded _id encodes to the key it came from
     if (doc) out.push(doc);
   }
   return out;

@@ -90,19 +90,29 @@ function includeFast(docs: Doc[], projection: Projection): Doc[] | undefined {
   const paths: string[][] = [];
   let withId = true;
   for (const [path, v] of Object.entries(projection)) {
-    if (path === '_id') withId = v === 1;
-    else if (v === 1 && !path.startsWith('$') && !path.includes('$')) paths.push(path.split('.'));
-    else return undefined;
+    const value: unknown = v;
+    if (path === '_id') {
+      if (value === 0 || value === false) withId = false;
+      else if (value !== 1 && value !== true) return undefined;
+    } else if ((value === 1 || value === true) && !path.includes('$')) {
+      const segs = path.split('.');
+      if (segs.some((seg) => seg === '')) return undefined; // 'a..b', 'a.': MongoDB refuses them
+      paths.push(segs);
+    } else return undefined;
   }
+  // only `_id` (`{_id: 0}` is an exclusion), or one path inside another (MongoDB: a path collision): mingo
+  if (paths.length === 0) return undefined;
+  const joined = paths.map((segs) => segs.join('.'));
+  if (joined.some((a, i) => joined.some((b, j) => i !== j && (a === b || b.startsWith(`${a}.`))))) return undefined;
   const out: Doc[] = [];
   for (const doc of docs) {
-    const picked: Doc = withId && '_id' in doc ? { _id: doc._id } : {};
+    const picked: Doc = withId && Object.prototype.hasOwnProperty.call(doc, '_id') ? { _id: doc._id } : {};
     for (const segs of paths) {
       let from: unknown = doc;
       let to: Record<string, unknown> = picked;
       for (let i = 0; i < segs.length; i++) {
         if (Array.isArray(from)) return undefined;
-        if (!isPlainObject(from) || !(segs[i] in from)) break;
+        if (!isPlainObject(from) || !Object.prototype.hasOwnProperty.call(from, segs[i])) break;
         const v = from[segs[i]];
         if (i === segs.length - 1) {
           if (Array.isArray(v) || isPlainObject(v)) return undefined; // a sub-document or array: mingo copies it

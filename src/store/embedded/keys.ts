@@ -211,7 +211,8 @@ export const keyBuffer = (s: string): Buffer => Buffer.from(s, 'latin1');
 /**
  * Decodes the component starting at `pos`: its value and where the next one starts, or undefined
  * when the value cannot be told exactly from the key (a string that may have been cut, objects,
- * arrays, binary, other). `null` stands for null or missing, which keys do not tell apart.
+ * arrays, binary, other; 0, which may be -0; numbers beyond 2^53, which may be bigints). `null`
+ * stands for null or missing, which keys do not tell apart.
  */
 export function decodeComponent(buf: Buffer, pos: number): { value: unknown; end: number } | undefined {
   const tag = buf[pos];
@@ -225,7 +226,10 @@ export function decodeComponent(buf: Buffer, pos: number): { value: unknown; end
       if (b[0] & 0x80) b[0] ^= 0x80;
       else for (let i = 0; i < 8; i++) b[i] ^= 0xff;
       const n = b.readDoubleBE(0);
-      return { value: tag === TAG.date ? new Date(n) : n, end: pos + 9 };
+      if (tag === TAG.date) return { value: new Date(n), end: pos + 9 };
+      // a bigint is keyed as the nearest number, and -0 as 0: those the key cannot tell
+      if (n === 0 || !(Math.abs(n) <= Number.MAX_SAFE_INTEGER) && !Number.isNaN(n)) return undefined;
+      return { value: n, end: pos + 9 };
     }
     case TAG.boolean:
       return pos + 2 <= buf.length ? { value: buf[pos + 1] === 1, end: pos + 2 } : undefined;

@@ -76,7 +76,16 @@ function disjoint(ranges: KeyRange[]): KeyRange[] {
  * (a transaction's own writes, pending transactions' writes) the matching layered documents are
  * sorted in with the first skip + limit committed ones, which is all the page can come from.
  */
-export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: SortSpec, skip: number, limit: number): Doc[] | undefined {
+export function orderedFind(
+  view: View,
+  plan: Plan,
+  matcher: Matcher,
+  sort: SortSpec,
+  skip: number,
+  limit: number,
+  /** what to test an entry on: its document (default), or for a covered scan its key document */
+  docOf: (def: IndexDef, key: Buffer, idKey: Buffer) => Doc | undefined = (_def, _key, idKey) => view.store.getDoc(idKey),
+): Doc[] | undefined {
   if (limit <= 0) return undefined;
   const chosen = sortIndex(view, sort);
   if (!chosen) return undefined;
@@ -125,7 +134,7 @@ export function orderedFind(view: View, plan: Plan, matcher: Matcher, sort: Sort
         runKey = tuple;
       }
       if (view.layered && view.isOverlaid(keyString(idKey))) continue; // its layered version is above
-      const doc = store.getDoc(idKey);
+      const doc = docOf(def, key, idKey);
       if (!doc || !matcher.test(doc)) continue;
       if (!orderable(def, doc)) return undefined;
       run.push(doc);

@@ -115,6 +115,7 @@ function fieldConds(conds: Map<string, FieldConds>, field: string, cond: unknown
   if (!c) conds.set(field, (c = {}));
   if (!isOperatorObject(cond)) {
     if (isEqScalar(cond)) addEq(c, [cond]);
+    else if (cond instanceof RegExp && c.prefix === undefined) c.prefix = literalPrefix(cond);
     return;
   }
   for (const [op, v] of Object.entries(cond)) {

@@ -3,7 +3,7 @@
  * limit and project with mingo's cursor semantics.
  */
 import type { Doc, Filter, FindOptions, SortSpec } from '../database.js';
-import { coveredFind, coveredMatches, coveringIndex } from './covered.js';
+import { coveredFind, coveredMatches, coveringIndex, keyDocOrDocument, pageDocuments } from './covered.js';
 import { compileFilter, project, sortDocs, validateSort } from './evaluate.js';
 import { concat, keyString } from './keys.js';
 import { orderedFind } from './ordered.js';
@@ -128,15 +128,18 @@ export function runFind(view: View, filter: Filter, options: FindOptions = {}): 
   const matcher = compileFilter(filter); // also validates the filter before it is planned
   const plan = planQuery(view.store, filter ?? {});
   const covering = coveringIndex(view, plan, filter);
-  if (covering) {
-    const found = coveredFind(view, covering, plan, matcher, { sort: sorted ? (options.sort as SortSpec) : undefined, skip, limit, projection: options.projection }, sortDocs);
-    if (found) return project(found, options.projection);
-  }
   if (sorted && limit) {
     const byId = idOrderFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
     if (byId) return project(byId, options.projection);
-    const page = orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
-    if (page) return project(page, options.projection);
+    // in index order, stopping at the page; tested on the keys when they cover the filter
+    const page = covering
+      ? orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit, keyDocOrDocument(view))
+      : orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
+    if (page) return project(covering ? pageDocuments(view, covering, page, options.projection) : page, options.projection);
+  }
+  if (covering) {
+    const found = coveredFind(view, covering, plan, matcher, { sort: sorted ? (options.sort as SortSpec) : undefined, skip, limit, projection: options.projection }, sortDocs);
+    if (found) return project(found, options.projection);
   }
   const found = matching(view, filter, !sorted && limit ? skip + limit : Infinity, plan, matcher);
   const ordered = sortDocs(found, options.sort);
