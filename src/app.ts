@@ -38,12 +38,18 @@ export const STARTUP_TYPES = [
  */
 const INDEXED_DATES: Record<string, string> = { Patient: 'birthdate' };
 
+const dateCodes = (type: string): string[] => ['_lastUpdated', INDEXED_DATES[type] ?? 'date'].filter((c) => getSearchParameter(type, c)?.type === 'date');
+
 function dateSortIndexes(type: string): Array<Record<string, 1>> {
-  const codes = ['_lastUpdated', INDEXED_DATES[type] ?? 'date'].filter((c) => getSearchParameter(type, c)?.type === 'date');
-  return codes.flatMap((code) => {
+  return dateCodes(type).flatMap((code) => {
     const [lo, hi] = [`_idx.sort.${code}.lo`, `_idx.sort.${code}.hi`];
     return [{ [hi]: 1 as const, [lo]: 1 as const }, { [lo]: 1 as const, [hi]: 1 as const }];
   });
+}
+
+/** The single-field date sort-key indexes of earlier versions (each end alone), replaced by the pairs above. */
+function obsoleteDateIndexes(type: string): string[] {
+  return dateCodes(type).flatMap((code) => [`_idx.sort.${code}.hi_1`, `_idx.sort.${code}.lo_1`]);
 }
 
 export interface AppParts {
@@ -56,7 +62,13 @@ export interface AppParts {
 
 export async function createApp({ config, db, logger, uncheckedAccess }: AppParts): Promise<{ app: Express; store: ResourceStore; auth: AuthServer }> {
   await loadValidator();
-  const store = new ResourceStore(db, (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc, dateSortIndexes, SEARCH_INDEX_FORMAT, (message) => logger.info(message));
+  const store = new ResourceStore(db, {
+    indexer: (resource) => extractSearchIndex(resource, { localBase: config.baseUrl }) as unknown as Doc,
+    searchIndexes: dateSortIndexes,
+    obsoleteIndexes: obsoleteDateIndexes,
+    indexFormat: SEARCH_INDEX_FORMAT,
+    log: (message) => logger.info(message),
+  });
   // The collections and indexes of the most used types exist from start-up; others on first use.
   for (const type of STARTUP_TYPES) await store.prepare(type);
   const startedAt = new Date().toISOString();

@@ -75,6 +75,8 @@ export interface DbCollection<T extends Doc = Doc> {
   deleteOne(filter: Filter, options?: SessionOption): Promise<DeleteResult>;
   deleteMany(filter: Filter, options?: SessionOption): Promise<DeleteResult>;
   createIndex(keys: Record<string, 1 | -1>, options?: IndexOptions): Promise<string>;
+  /** Drops an index by name; rejects with code 27 (IndexNotFound) when there is none, as MongoDB does. */
+  dropIndex(name: string): Promise<unknown>;
 }
 
 /**

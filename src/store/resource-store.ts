@@ -72,19 +72,31 @@ export class ResourceStore {
 
   private readonly groupCommit: GroupCommit;
 
-  /**
-   * @param indexer extracts the search index values of a version; they are stored in `<Type>_idx`
-   *   beside the current version and never leave the server
-   */
+  private readonly indexer?: (resource: fhir4.Resource) => Doc;
+  private readonly searchIndexesOf: (type: string) => Array<Record<string, 1 | -1>>;
+  private readonly obsoleteIndexesOf: (type: string) => string[];
+  private readonly indexFormat: number;
+  private readonly log: (message: string) => void;
+
   constructor(
     readonly db: Database,
-    private readonly indexer?: (resource: fhir4.Resource) => Doc,
-    /** extra indexes of `<Type>_idx` (e.g. on date sort keys), by type */
-    private readonly searchIndexesOf: (type: string) => Array<Record<string, 1 | -1>> = () => [],
-    /** the indexer's format: a type indexed in an older one is re-extracted on first use */
-    private readonly indexFormat = 1,
-    private readonly log: (message: string) => void = () => {},
+    options: {
+      /** extracts the search index values of a version, stored in `<Type>_idx` beside the current version (never sent out) */
+      indexer?: (resource: fhir4.Resource) => Doc;
+      /** extra indexes of `<Type>_idx` (e.g. on date sort keys), by type */
+      searchIndexes?: (type: string) => Array<Record<string, 1 | -1>>;
+      /** names of `<Type>_idx` indexes earlier versions made and this one does not use: dropped on first use */
+      obsoleteIndexes?: (type: string) => string[];
+      /** the indexer's format: a type indexed in an older one is re-extracted on first use */
+      indexFormat?: number;
+      log?: (message: string) => void;
+    } = {},
   ) {
+    this.indexer = options.indexer;
+    this.searchIndexesOf = options.searchIndexes ?? (() => []);
+    this.obsoleteIndexesOf = options.obsoleteIndexes ?? (() => []);
+    this.indexFormat = options.indexFormat ?? 1;
+    this.log = options.log ?? (() => {});
     this.groupCommit = new GroupCommit(db);
   }
 
@@ -320,6 +332,14 @@ export class ResourceStore {
         if (this.indexer) {
           await this.searchOf(type).createIndex({ '_idx.k': 1 }, { name: 'search_keys' });
           for (const keys of this.searchIndexesOf(type)) await this.searchOf(type).createIndex(keys);
+          for (const name of this.obsoleteIndexesOf(type)) {
+            await this.searchOf(type).dropIndex(name).then(
+              () => this.log(`${type}: dropped the index ${name}, which this version does not use`),
+              (err: { code?: number }) => {
+                if (err?.code !== 27) throw err; // IndexNotFound: nothing to drop
+              },
+            );
+          }
           await this.reindexIfStale(type);
         }
         const h = this.historyOf(type);

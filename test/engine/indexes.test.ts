@@ -18,6 +18,25 @@ describeEngines('indexes', (engine) => {
       await assert.rejects(c.createIndex({ c: 1 }, { name: 'by_b' }));
     }));
 
+  test('dropIndex: the index is gone (a unique one no longer refuses), and stays gone after a reopen; a missing one is code 27', () =>
+    withDb(engine, async (db, t) => {
+      const c = db.collection('c');
+      await c.createIndex({ email: 1 }, { unique: true });
+      await c.createIndex({ a: 1 });
+      await c.insertMany([{ _id: '1', email: 'x', a: 1 }, { _id: '2', email: 'y', a: 2 }]);
+      await c.dropIndex('email_1');
+      await c.insertOne({ _id: '3', email: 'x', a: 3 }); // no unique index any more
+      assert.equal(await c.countDocuments({ email: 'x' }), 2);
+      await assert.rejects(c.dropIndex('email_1'), (e: { code?: number }) => e.code === 27);
+      await assert.rejects(c.dropIndex('nope'), (e: { code?: number }) => e.code === 27);
+      const again = await t.reopen();
+      const c2 = again.collection('c');
+      await assert.rejects(c2.dropIndex('email_1'), (e: { code?: number }) => e.code === 27);
+      assert.equal(await c2.countDocuments({ a: { $gte: 2 } }), 2); // the other index still answers
+      assert.equal(await c2.createIndex({ email: 1 }), 'email_1'); // and it can be made again
+      assert.equal(await c2.countDocuments({ email: 'x' }), 2);
+    }));
+
   test('unique index: insert violation throws 11000 and writes nothing', () =>
     withDb(engine, async (db) => {
       const c = db.collection('c');

@@ -43,4 +43,14 @@ describe('search index format', () => {
     assert.equal(found.body.entry[0].resource.id, id);
     assert.equal((await formats.findOne({ _id: 'Patient' }))?.v, SEARCH_INDEX_FORMAT);
   });
+
+  it('the single-field date indexes of earlier versions are dropped on start', async () => {
+    const idx = t.db.collection(searchCollection('Encounter'));
+    assert.equal(await idx.createIndex({ '_idx.sort.date.hi': 1 }), '_idx.sort.date.hi_1');
+    assert.equal(await idx.createIndex({ '_idx.sort._lastUpdated.lo': 1 }), '_idx.sort._lastUpdated.lo_1');
+    await createApp({ config: t.config, db: t.db, logger: createLogger(t.config) });
+    for (const name of ['_idx.sort.date.hi_1', '_idx.sort._lastUpdated.lo_1']) {
+      await assert.rejects(idx.dropIndex(name), (e: { code?: number }) => e.code === 27, `${name} is gone`);
+    }
+  });
 });

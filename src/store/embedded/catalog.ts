@@ -79,6 +79,16 @@ export function matchExisting(store: CollStore, spec: IndexSpec): IndexDef | und
   return undefined;
 }
 
+/**
+ * Removes an index from the store, its entries and its metadata. Runs inside a write transaction
+ * callback; writers after it no longer maintain it (they iterate `store.indexes`).
+ */
+export function dropIndexDef(catalog: CatalogDb, store: CollStore, def: IndexDef): void {
+  store.indexes.splice(store.indexes.indexOf(def), 1);
+  for (const key of [...def.db.getKeys({})]) def.db.removeSync(key);
+  catalog.removeSync(metaKey(store.name, def.name));
+}
+
 export function newIndexDef(env: RootDatabase, store: CollStore, spec: IndexSpec): IndexDef {
   return { ...spec, multikey: false, fields: spec.keys.map(([f]) => f), db: openIndexDb(env, store.name, spec.name), ready: false };
 }

@@ -18,6 +18,7 @@ export interface CollectionHost {
   /** Runs a write operation in the session's transaction (synchronously) or as its own commit. */
   write<R>(store: CollStore, session: DbSession | undefined, op: (layer: WriteLayer) => R): Promise<R>;
   createIndex(store: CollStore, keys: Record<string, 1 | -1>, options?: IndexOptions): Promise<string>;
+  dropIndex(store: CollStore, name: string): Promise<void>;
 }
 
 const updateResult = (o: UpdateOutcome): UpdateResult & { acknowledged: true; upsertedId: unknown } => ({
@@ -103,5 +104,9 @@ export class EmbeddedCollection<T extends Doc = Doc> implements DbCollection<T> 
 
   createIndex(keys: Record<string, 1 | -1>, options?: IndexOptions): Promise<string> {
     return this.host.createIndex(this.store, keys, options);
+  }
+
+  dropIndex(name: string): Promise<void> {
+    return this.host.dropIndex(this.store, name);
   }
 }

@@ -25,8 +25,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { Database, DbCollection, DbSession, Doc, IndexOptions } from '../database.js';
-import { badValue, commitFailed, dependencyFailed, noSuchTransaction } from './errors.js';
-import { buildIndex, matchExisting, newIndexDef, openStore, parseIndexSpec, type CatalogDb } from './catalog.js';
+import { badValue, commitFailed, dependencyFailed, EngineError, noSuchTransaction } from './errors.js';
+import { buildIndex, dropIndexDef, matchExisting, newIndexDef, openStore, parseIndexSpec, type CatalogDb } from './catalog.js';
 import { EmbeddedCollection, type CollectionHost } from './collection.js';
 import { checkAllUnique } from './indexes.js';
 import type { WriteLayer } from './ops.js';
@@ -188,6 +188,22 @@ export class EmbeddedDatabase implements Database, CollectionHost {
       };
       build.then(forget, forget);
       return build;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  dropIndex(store: CollStore, name: string): Promise<void> {
+    try {
+      this.assertOpen();
+      if (name === '_id_') throw new EngineError(72, 'InvalidOptions', 'cannot drop _id index');
+      const inFlight = this.building.get(`${store.name}$${name}`);
+      if (inFlight) return inFlight.then(() => this.dropIndex(store, name));
+      return this.commitCallback(() => {
+        const def = store.indexes.find((d) => d.name === name);
+        if (!def) throw new EngineError(27, 'IndexNotFound', `index not found with name [${name}]`);
+        dropIndexDef(this.catalog, store, def);
+      });
     } catch (err) {
       return Promise.reject(err);
     }
