@@ -12,6 +12,7 @@ import type { Doc, Filter, Projection, SortSpec } from '../database.js';
 import { decodeComponent, encodeId, keyString } from './keys.js';
 import { isPlainObject, type Matcher } from './evaluate.js';
 import type { Plan } from './planner.js';
+import { indexEntries } from './scan.js';
 import type { IndexDef, View } from './store.js';
 
 /** Adds the fields the filter reads to `out`; false if it uses a top-level operator other than $and / $or / $nor. */
@@ -87,21 +88,17 @@ export function coveredMatches(view: View, def: IndexDef, plan: Plan, matcher: M
   const out: Doc[] = [];
   if (plan.kind !== 'index' || max <= 0) return out;
   const seen = plan.ranges.length > 1 ? new Set<string>() : undefined;
-  store.stats.indexScans++;
   store.stats.coveredScans++;
-  for (const r of plan.ranges) {
-    for (const { key, value: idKey } of def.db.getRange({ start: r.start, end: r.end })) {
-      store.stats.keysExamined++;
-      if (seen) {
-        const ks = keyString(idKey);
-        if (seen.has(ks)) continue;
-        seen.add(ks);
-      }
-      const doc = keyDoc(def, key, idKey) ?? whole(store.getDoc(idKey));
-      if (doc && matcher.test(doc)) {
-        out.push(doc);
-        if (out.length >= max) return out;
-      }
+  for (const { key, idKey } of indexEntries(store, plan)) {
+    if (seen) {
+      const ks = keyString(idKey);
+      if (seen.has(ks)) continue;
+      seen.add(ks);
+    }
+    const doc = keyDoc(def, key, idKey) ?? whole(store.getDoc(idKey));
+    if (doc && matcher.test(doc)) {
+      out.push(doc);
+      if (out.length >= max) return out;
     }
   }
   return out;

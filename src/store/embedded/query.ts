@@ -5,7 +5,8 @@
 import type { Doc, Filter, FindOptions, SortSpec } from '../database.js';
 import { coveredFind, coveredMatches, coveringIndex, keyDocOrDocument, pageDocuments } from './covered.js';
 import { compileFilter, project, sortDocs, validateSort } from './evaluate.js';
-import { concat, keyString } from './keys.js';
+import { keyString } from './keys.js';
+import { indexEntries } from './scan.js';
 import { orderedFind } from './ordered.js';
 import { mayMatch, planQuery, type Plan } from './planner.js';
 import type { View } from './store.js';
@@ -13,24 +14,13 @@ import type { View } from './store.js';
 export { compileFilter, project, sortDocs } from './evaluate.js';
 
 function* committedKeys(view: View, plan: Plan): Generator<Buffer> {
-  const stats = view.store.stats;
   switch (plan.kind) {
     case 'ids':
       yield* plan.keys;
       return;
-    case 'index': {
-      stats.indexScans++;
-      const { db } = plan.index;
-      const probes = plan.probes;
-      for (const r of plan.ranges) {
-        for (const { value } of db.getRange({ start: r.start, end: r.end })) {
-          stats.keysExamined++;
-          if (probes && !probes.every((alt) => alt.some((tuple) => db.doesExist(concat(tuple, value))))) continue;
-          yield value;
-        }
-      }
+    case 'index':
+      for (const { idKey } of indexEntries(view.store, plan)) yield idKey;
       return;
-    }
     case 'union':
       for (const p of plan.plans) yield* committedKeys(view, p);
       return;
