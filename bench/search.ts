@@ -28,13 +28,13 @@
  * BENCH_INGEST_WARMUP (1; 0 = measure the ingest on a cold server). Prints a table with PASS/FAIL; always exits 0
  * (1 only if it cannot run at all).
  */
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { BOOTSTRAP_ENV, bootstrapAuthorization, repoRoot, startChild, type Child } from './child.js';
 import { num } from './env.js';
+import { familySuffix, loadSources, makePosts, nameParts, type Post, type Source } from './search-data.js';
 
 
 const SECONDS = num('BENCH_SECONDS', 5);
@@ -78,107 +78,6 @@ function loadAverage(): string {
 function machine(): string {
   const cpus = os.cpus();
   return `${cpus.length} cores (${cpus[0]?.model?.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The source data
-
-interface Source {
-  file: string;
-  raw: Buffer;
-  bundle: { entry: Array<{ fullUrl?: string; resource: Record<string, unknown> }> };
-  entries: number;
-  patient: { name?: Array<{ family?: string; given?: string[]; prefix?: string[]; suffix?: string[]; text?: string }> };
-  /** LOINC code -> number of this patient's Observations with it, most frequent first */
-  loinc: Array<[string, number]>;
-  observations: number;
-  /** the end (or start) of each Encounter's period */
-  encounterEnds: string[];
-}
-
-function loadSources(): Source[] {
-  const files = fs.readdirSync(SYNTHEA_DIR).filter((f) => f.endsWith('.json')).sort();
-  if (files.length === 0) throw new Error(`no *.json in ${SYNTHEA_DIR}`);
-  return files.map((file) => {
-    const raw = fs.readFileSync(path.join(SYNTHEA_DIR, file));
-    const bundle = JSON.parse(raw.toString('utf8')) as Source['bundle'];
-    const patients = bundle.entry.filter((e) => e.resource.resourceType === 'Patient');
-    if (patients.length !== 1) throw new Error(`${file}: expected one Patient, found ${patients.length}`);
-    const codes = new Map<string, number>();
-    let observations = 0;
-    const encounterEnds: string[] = [];
-    for (const { resource: r } of bundle.entry) {
-      if (r.resourceType === 'Observation') {
-        observations++;
-        const coding = ((r.code as { coding?: Array<{ system?: string; code?: string }> } | undefined)?.coding ?? []).filter((c) => c.system === 'http://loinc.org' && c.code);
-        for (const c of new Set(coding.map((c) => c.code!))) codes.set(c, (codes.get(c) ?? 0) + 1);
-      } else if (r.resourceType === 'Encounter') {
-        const p = r.period as { start?: string; end?: string } | undefined;
-        const end = p?.end ?? p?.start;
-        if (end) encounterEnds.push(end);
-      }
-    }
-    return {
-      file,
-      raw,
-      bundle,
-      entries: bundle.entry.length,
-      patient: patients[0]!.resource as Source['patient'],
-      loinc: [...codes].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)),
-      observations,
-      encounterEnds,
-    };
-  });
-}
-
-/** A bijection on uuids for each round, keeping the 8-4-4-4-12 shape: the last group plus round x K mod 2^48. */
-const UUID_RE = /urn:uuid:([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-)([0-9a-fA-F]{12})/g;
-const MASK48 = (1n << 48n) - 1n;
-const K = 0x9e3779b97f4an; // odd, so distinct rounds give distinct shifts
-function rewriteUuids(text: string, round: number): string {
-  const shift = BigInt(round) * K;
-  return text.replace(UUID_RE, (_m, head: string, last: string) => `urn:uuid:${head}${((BigInt(`0x${last}`) + shift) & MASK48).toString(16).padStart(12, '0')}`);
-}
-
-function familySuffix(round: number): string {
-  return String(round).padStart(Math.max(2, String(SCALE).length), '0');
-}
-
-interface Post {
-  source: Source;
-  round: number;
-  body: Buffer;
-  /** the Patient's official family name as posted */
-  family: string;
-  /** filled in from the transaction response */
-  patientId?: string;
-  /** ms after the ingest started */
-  doneAt?: number;
-}
-
-function officialFamily(p: Source['patient']): string {
-  return (p.name?.find((n) => (n as { use?: string }).use === 'official') ?? p.name?.[0])?.family ?? '';
-}
-
-/** Round 0 = the files as they are; round r >= 1 = rewritten uuids and family names + suffix. */
-function makePosts(sources: Source[], rounds: number[]): Post[] {
-  const posts: Post[] = [];
-  for (const round of rounds) {
-    for (const source of sources) {
-      if (round === 0) {
-        posts.push({ source, round, body: source.raw, family: officialFamily(source.patient) });
-        continue;
-      }
-      const names = source.patient.name ?? [];
-      const saved = names.map((n) => n.family);
-      for (const n of names) if (n.family) n.family = `${n.family}${familySuffix(round)}`;
-      const family = officialFamily(source.patient);
-      const text = rewriteUuids(JSON.stringify(source.bundle, null, 4), round);
-      names.forEach((n, i) => (n.family = saved[i]));
-      posts.push({ source, round, body: Buffer.from(text), family });
-    }
-  }
-  return posts;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -466,19 +365,9 @@ function spread<T>(xs: T[], n: number): T[] {
   return Array.from({ length: n }, (_, k) => xs[Math.floor((k * xs.length) / n)]!);
 }
 
-function nameParts(p: Source['patient'], family: (f: string) => string): string[] {
-  const parts: string[] = [];
-  for (const n of p.name ?? []) {
-    if (n.family) parts.push(family(n.family));
-    parts.push(...(n.given ?? []), ...(n.prefix ?? []), ...(n.suffix ?? []));
-    if (n.text) parts.push(n.text);
-  }
-  return parts.map((s) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase());
-}
-
 async function runDataset(sources: Source[], dataset: string, rounds: number[]): Promise<void> {
   log(`${dataset}: preparing ${rounds.length} round(s) x ${sources.length} bundles`);
-  const posts = makePosts(sources, rounds);
+  const posts = makePosts(sources, rounds, SCALE);
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'fhir-bench-search-'));
   let server: Child | undefined;
   try {
@@ -526,7 +415,7 @@ async function runDataset(sources: Source[], dataset: string, rounds: number[]):
 
     // (b) Patient?name=P: the 1x set a 5-letter prefix of the family name; the Nx set the family name
     // with its round suffix (every prefix of the bare name would match every round)
-    const allParts = posts.map((p) => nameParts(p.source.patient, (f) => (p.round === 0 ? f : `${f}${familySuffix(p.round)}`)));
+    const allParts = posts.map((p) => nameParts(p.source.patient, (f) => (p.round === 0 ? f : `${f}${familySuffix(p.round, SCALE)}`)));
     const prefixes = [...new Set(picks.map((p) => (p.round === 0 ? p.family.slice(0, 5) : p.family)))];
     await measureQuery(
       origin,
@@ -599,7 +488,7 @@ async function main(): Promise<void> {
   startLoad = loadAverage();
   log(`machine: ${machine()}`);
   log(`load average ${startLoad}${os.loadavg()[0]! > 0.5 ? ' -- the machine is not idle, figures will be low' : ''}`);
-  const sources = loadSources();
+  const sources = loadSources(SYNTHEA_DIR);
   const total = sources.reduce((a, s) => a + s.entries, 0);
   log(`${sources.length} Synthea bundles, ${fmt(total)} entries`);
   await runDataset(sources, `1x (${fmt(total)})`, [0]);
