@@ -100,8 +100,8 @@ function includeFast(docs: Doc[], projection: Projection): Doc[] | undefined {
       paths.push(segs);
     } else return undefined;
   }
-  // only `_id` (`{_id: 0}` is an exclusion), or one path inside another (MongoDB: a path collision): mingo
-  if (paths.length === 0) return undefined;
+  // `{_id: 0}` alone is an exclusion, one path inside another a path collision (MongoDB refuses it): mingo
+  if (paths.length === 0 && !withId) return undefined;
   const joined = paths.map((segs) => segs.join('.'));
   if (joined.some((a, i) => joined.some((b, j) => i !== j && (a === b || b.startsWith(`${a}.`))))) return undefined;
   const out: Doc[] = [];
