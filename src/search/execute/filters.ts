@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { FhirError, badRequest } from '../../fhir/errors.js';
-import type { DbSession, Filter } from '../../store/database.js';
+import type { DbSession, Doc, Filter } from '../../store/database.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import { andFilters } from '../query/combine.js';
 import { NOTHING, compileSearch, idFilter, referenceFilter, type ChainSpec, type CompiledSearch } from '../query/index.js';
@@ -56,6 +56,12 @@ export async function searchFilter(ctx: FilterContext, input: { type: string; co
 }
 
 export type IndexDoc = { _id: string; _idx: { e?: IndexEntry[] } };
+
+/** The `<Type>_idx` documents of these ids that also match `filter` (one query), by id. */
+export async function indexDocsById(ctx: FilterContext, type: string, ids: readonly string[], filter: Filter = {}): Promise<Map<string, Doc>> {
+  const docs = await ctx.store.searchOf(type).find(and([{ _id: { $in: [...ids] } }, filter]), { session: ctx.session }).toArray();
+  return new Map(docs.map((d: Doc) => [String(d._id), d]));
+}
 
 /**
  * The index documents of `type` matching `params` (strict: every parameter must be known), at

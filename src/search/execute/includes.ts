@@ -2,12 +2,11 @@
  * _include and _revinclude (search.html#include), with :iterate and '*'. Each included resource
  * appears once, and never when it is already a match.
  */
-import type { Doc } from '../../store/database.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { getSearchParameter, searchParametersOf } from '../parameters.js';
 import { referenceFilter, type CompiledSearch, type IncludeSpec } from '../query/index.js';
 import type { IndexEntry } from '../types.js';
-import { and, type FilterContext } from './filters.js';
+import { and, indexDocsById, type FilterContext } from './filters.js';
 import { limitFilter } from '../../auth/limits.js';
 import { isResourceType } from '../../fhir/definitions.js';
 
@@ -30,10 +29,9 @@ function referenceParams(type: string, spec: IncludeSpec): Set<string> {
 async function fetchFound(ctx: FilterContext, type: string, ids: string[]): Promise<Found[]> {
   if (ids.length === 0) return [];
   // Only what the requester may read is included (the limit is part of the query).
-  const idxDocs = await ctx.store.searchOf(type).find(and([{ _id: { $in: ids } }, await limitFilter(ctx, type, 'r')]), { session: ctx.session }).toArray();
-  const idx = new Map(idxDocs.map((d: Doc) => [String(d._id), d._idx as Found['idx']]));
+  const idx = await indexDocsById(ctx, type, ids, await limitFilter(ctx, type, 'r'));
   const versions = await ctx.store.readMany(type, ids.filter((id) => idx.has(id)), ctx.session);
-  return versions.map((v) => ({ version: v, idx: idx.get(v.id) ?? {} }));
+  return versions.map((v) => ({ version: v, idx: (idx.get(v.id)?._idx ?? {}) as Found['idx'] }));
 }
 
 export async function addIncludes(ctx: FilterContext, type: string, compiled: CompiledSearch, matches: Found[]): Promise<Found[]> {

@@ -6,7 +6,7 @@ import type { Doc, Filter } from '../../store/database.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { compileSearch, sortFields, type CompiledSearch } from '../query/index.js';
 import { addIncludes, type Found } from './includes.js';
-import { and, matchingDocs, searchFilter, type FilterContext } from './filters.js';
+import { and, indexDocsById, matchingDocs, searchFilter, type FilterContext } from './filters.js';
 import { afterFilter, cursorOf, decodeCursor, encodeCursor, reversed, sortDocument, type SortKey } from './keyset.js';
 
 export interface SearchInput {
@@ -115,8 +115,8 @@ function keysProjection(keys: readonly SortKey[]): Record<string, 1> {
 async function inOrder(ctx: FilterContext, type: string, found: Doc[]): Promise<Doc[]> {
   if (found.length === 0) return [];
   const ids = found.map((d) => String(d._id));
-  const byId = new Map((await ctx.store.searchOf(type).find({ _id: { $in: ids } }, { session: ctx.session }).toArray()).map((d) => [String(d._id), d]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  const byId = await indexDocsById(ctx, type, ids);
+  return ids.map((id) => byId.get(id)).filter((d): d is Doc => d !== undefined);
 }
 
 /** Ids of the current resources matching a search (conditional interactions), at most `limit`. */

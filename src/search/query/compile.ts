@@ -24,14 +24,14 @@ import { compositeCondition } from './composite.js';
 import { dateCondition, dateSortCondition, dateSortHint } from './date.js';
 import { invalid, notSupported } from './errors.js';
 import { numberCondition } from './number.js';
-import { parseName, splitOr, splitParts } from './parse.js';
+import { parseName, splitOr } from './parse.js';
 import { quantityCondition } from './quantity.js';
 import { idFilter, isTypeModifier, referenceMatch } from './reference.js';
 import { DEFAULT_COUNT, IGNORED_PARAMS, RESULT_PARAMS, parseCount, parseElements, parseInclude, parseSummary, parseTotal } from './result.js';
 import { parseSort } from './sort.js';
 import { compileSpecial } from './special.js';
 import { stringMatch } from './string.js';
-import { tokenMatch } from './token.js';
+import { parseToken, tokenMatch } from './token.js';
 import type { CompiledSearch, Filter, Match, ParamContext, SearchRequest } from './types.js';
 import { uriMatch } from './uri.js';
 
@@ -161,16 +161,10 @@ function compileParam(ctx: ParamContext, value: string): Filter | undefined {
     );
   }
   const positive = modifier === 'not' ? undefined : modifier;
-  if (code === '_id' && positive === undefined) {
-    // on the document `_id`; an id has no system, so `sys|id` and `sys|` match nothing
-    const ids = values.flatMap((v) => idOf(name, v));
-    const filter = idFilter(ids);
-    return modifier === 'not' ? { $nor: [filter] } : filter;
-  }
-  const single = def.type === 'date' && modifier === undefined && isSingleValued(def);
-  const filter = single
-    ? orFilters(values.map((v) => dateSortCondition(code, v, ctx.now) as Filter))
-    : orMatches(code, values.map((v) => matchValue({ ...ctx, modifier: positive }, def, v)));
+  let filter: Filter;
+  if (code === '_id' && positive === undefined) filter = idFilter(values.flatMap((v) => idOf(name, v)));
+  else if (def.type === 'date' && modifier === undefined && isSingleValued(def)) filter = orFilters(values.map((v) => dateSortCondition(code, v, ctx.now) as Filter));
+  else filter = orMatches(code, values.map((v) => matchValue({ ...ctx, modifier: positive }, def, v)));
   if (modifier === 'not') return { $nor: [filter] };
   if (def.type === 'date' && modifier === undefined) {
     // the hint also when exact: one range for the planner instead of a union of the $or's branches
@@ -180,13 +174,13 @@ function compileParam(ctx: ParamContext, value: string): Filter | undefined {
   return filter;
 }
 
-/** The id an `_id` token value names, if any (`id`, `|id`; `sys|id` and `sys|` name none). */
+/**
+ * `_id` is matched on the document `_id` (the resource id): the id a token value names, if any
+ * (`id`, `|id`); an id has no system, so `sys|id` and `sys|` name none.
+ */
 function idOf(name: string, value: string): string[] {
-  const parts = splitParts(value);
-  if (parts.length === 1) return [parts[0]];
-  if (parts.length === 2 && parts[0] === '' && parts[1] !== '') return [parts[1]];
-  if (parts.length === 2 && (parts[0] !== '' || parts[1] !== '')) return [];
-  throw invalid(name, `Invalid value for token parameter '${name}': '${value}' (expected an id)`);
+  const { system, code } = parseToken(name, value);
+  return code !== undefined && !system ? [code] : [];
 }
 
 function matchValue(ctx: ParamContext, def: SearchParameterDef, value: string): Match {

@@ -23,7 +23,8 @@ interface TokenValue {
   code: string | undefined;
 }
 
-function parseToken(name: string, value: string): TokenValue {
+/** `code`, `system|code`, `|code` or `system|`; throws a 400 naming `name` otherwise. */
+export function parseToken(name: string, value: string): TokenValue {
   const parts = splitParts(value);
   if (parts.length === 1) return { system: undefined, code: parts[0] };
   if (parts.length === 2) {

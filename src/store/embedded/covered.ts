@@ -10,7 +10,7 @@
  */
 import type { Doc, Filter, Projection, SortSpec } from '../database.js';
 import { decodeComponent, encodeId, keyString } from './keys.js';
-import { isPlainObject, type Matcher } from './evaluate.js';
+import { isPlainObject, sortDocs, type Matcher } from './evaluate.js';
 import type { Plan } from './planner.js';
 import { indexEntries } from './scan.js';
 import type { IndexDef, View } from './store.js';
@@ -36,8 +36,8 @@ export function filterFieldSet(filter: Filter): Set<string> | undefined {
 /** The index whose keys hold every field the filter reads, when the plan scans it; else undefined. */
 export function coveringIndex(view: View, plan: Plan, filter: Filter | null | undefined): IndexDef | undefined {
   if (view.layered || plan.kind !== 'index' || plan.index.multikey || !filter) return undefined;
-  const fields = new Set<string>();
-  if (!filterFields(filter, fields) || fields.size === 0) return undefined;
+  const fields = filterFieldSet(filter);
+  if (!fields || fields.size === 0) return undefined;
   for (const f of fields) if (f !== '_id' && !plan.index.fields.includes(f)) return undefined;
   return plan.index;
 }
@@ -115,7 +115,6 @@ export function coveredFind(
   plan: Plan,
   matcher: Matcher,
   options: { sort?: SortSpec; skip: number; limit: number; projection?: Projection },
-  sortDocs: (docs: Doc[], sort: SortSpec | undefined) => Doc[],
 ): Doc[] | undefined {
   const { sort, skip, limit, projection } = options;
   const sorted = sort !== undefined && Object.keys(sort).length > 0;

@@ -176,25 +176,18 @@ function probesFor(c: FieldConds, scanned: unknown[]): Buffer[][] | undefined {
 }
 
 function indexPlan(def: IndexDef, conds: Map<string, FieldConds>): { plan: Plan; score: number } | undefined {
-  if (def.fields.length === 1) {
-    const c = conds.get(def.fields[0]);
-    const eq = c && mostSelective(def, c);
-    if (c && eq && eq.length <= MAX_PREFIXES) {
-      const ranges = eq.map((v) => encodeTuple([v])).map((p) => ({ start: p, end: prefixEnd(p) }));
-      const probes = probesFor(c, eq);
-      const plan: Plan = probes ? { kind: 'index', index: def, ranges, probes } : { kind: 'index', index: def, ranges };
-      return { plan, score: 10 + (def.unique ? 100 : 0) };
-    }
-    if (c?.prefix !== undefined) return { plan: { kind: 'index', index: def, ranges: [prefixRange(c.prefix)] }, score: 8 };
-  }
+  const single = def.fields.length === 1;
   let prefixes: Buffer[] = [Buffer.alloc(0)];
   let eqCount = 0;
+  let probes: Buffer[][] | undefined;
   for (const field of def.fields) {
     const c = conds.get(field);
-    const eq = c?.eq;
-    if (eq && prefixes.length * eq.length <= MAX_PREFIXES) {
+    // one field: the most selective of its equality conditions is scanned, the others are probes
+    const eq = c && single ? mostSelective(def, c) : c?.eq;
+    if (c && eq && prefixes.length * eq.length <= MAX_PREFIXES) {
       const parts = eq.map((v) => encodeTuple([v]));
       prefixes = prefixes.flatMap((p) => parts.map((part) => concat(p, part)));
+      if (single) probes = probesFor(c, eq);
       eqCount++;
       continue;
     }
@@ -202,18 +195,23 @@ function indexPlan(def: IndexDef, conds: Map<string, FieldConds>): { plan: Plan;
       const ranges = prefixes.map((p) => rangeFor(p, c, def.multikey));
       return { plan: { kind: 'index', index: def, ranges }, score: eqCount * 10 + 5 };
     }
+    if (c?.prefix !== undefined) {
+      const ranges = prefixes.map((p) => prefixRange(p, c.prefix!));
+      return { plan: { kind: 'index', index: def, ranges }, score: eqCount * 10 + 8 };
+    }
     break;
   }
   if (eqCount === 0) return undefined;
   const ranges = prefixes.map((p) => ({ start: p, end: prefixEnd(p) }));
   const full = def.unique && eqCount === def.fields.length;
-  return { plan: { kind: 'index', index: def, ranges }, score: eqCount * 10 + (full ? 100 : 0) };
+  const plan: Plan = probes ? { kind: 'index', index: def, ranges, probes } : { kind: 'index', index: def, ranges };
+  return { plan, score: eqCount * 10 + (full ? 100 : 0) };
 }
 
-/** The keys of every string starting with `prefix` (cut keys included: a superset). */
-function prefixRange(prefix: string): KeyRange {
-  const full = encodeFull(prefix); // tag, payload, terminator
-  const start = full.subarray(0, Math.min(full.length - 1, 1 + MAX_COMPONENT));
+/** After the key prefix `p`, the keys of every string starting with `text` (cut keys included: a superset). */
+function prefixRange(p: Buffer, text: string): KeyRange {
+  const full = encodeFull(text); // tag, payload, terminator
+  const start = concat(p, full.subarray(0, Math.min(full.length - 1, 1 + MAX_COMPONENT)));
   return { start, end: concat(start, [0xff]) };
 }
 

@@ -122,13 +122,11 @@ export function runFind(view: View, filter: Filter, options: FindOptions = {}): 
     const byId = idOrderFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
     if (byId) return project(byId, options.projection);
     // in index order, stopping at the page; tested on the keys when they cover the filter
-    const page = covering
-      ? orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit, keyDocOrDocument(view))
-      : orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit);
+    const page = orderedFind(view, plan, matcher, options.sort as SortSpec, skip, limit, covering ? keyDocOrDocument(view) : undefined);
     if (page) return project(covering ? pageDocuments(view, covering, page, options.projection) : page, options.projection);
   }
   if (covering) {
-    const found = coveredFind(view, covering, plan, matcher, { sort: sorted ? (options.sort as SortSpec) : undefined, skip, limit, projection: options.projection }, sortDocs);
+    const found = coveredFind(view, covering, plan, matcher, { sort: sorted ? (options.sort as SortSpec) : undefined, skip, limit, projection: options.projection });
     if (found) return project(found, options.projection);
   }
   const found = matching(view, filter, !sorted && limit ? skip + limit : Infinity, plan, matcher);
