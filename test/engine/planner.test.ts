@@ -129,6 +129,17 @@ describe('embedded query planning', () => {
     }
   });
 
+  test('an anchored prefix after the equality fields of a compound index is a range of it', async () => {
+    const m = db.collection('ByOwnerName');
+    await m.createIndex({ owner: 1, name: 1 });
+    await m.insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: `n${i}`, owner: `o${i % 4}`, name: `${i % 2 ? 'silva' : 'souza'}${i}` })));
+    const r = await measure(() => m.find({ owner: 'o1', name: { $regex: '^silva1' } }).toArray());
+    const want = Array.from({ length: 2000 }, (_, i) => i).filter((i) => i % 4 === 1 && `silva${i}`.startsWith('silva1'));
+    assert.deepEqual(r.result.map((d) => d._id).sort(), want.map((i) => `n${i}`).sort());
+    assert.equal(r.examined, want.length);
+    assert.equal(r.scans, 0);
+  });
+
   test('range on an indexed field is an index range scan', async () => {
     const r = await measure(() => c.find({ at: { $gte: 100, $lt: 150 } }).toArray());
     assert.equal(r.result.length, 50);
